@@ -1,0 +1,46 @@
+# Developer entry points. Each target bootstraps .venv from pyproject.toml on first use.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# The first interpreter that is Python >= 3.12 (Django 6.x needs it).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
+
+.PHONY: help test demo lint type tox clean
+
+help:
+	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
+	@echo "make demo   start the sandbox and send one SMS through the client"
+	@echo "make lint   ruff check + format check;  make type   mypy --strict"
+	@echo "make tox    the tox matrix ($(TOX_ENVS))"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev
+	@touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m coverage report
+
+demo: $(STAMP)
+	$(BIN)/python example_project/send_one.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+type: $(STAMP)
+	$(BIN)/mypy django_turkeysms tests bench
+
+tox: $(STAMP)
+	$(BIN)/tox run -e $(TOX_ENVS)
+
+clean:
+	rm -rf $(VENV) .tox build dist .coverage .mypy_cache .ruff_cache .pytest_cache

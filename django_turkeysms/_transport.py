@@ -1,0 +1,232 @@
+"""HTTP plumbing for the TurkeySMS client: sessions, error classes, capped reads.
+
+Three things here are hand-written because neither requests nor urllib3 offers
+them:
+
+* **Did the request bytes leave?** urllib3 swallows errors raised while writing a
+  request and reports them later as a failed *read*, and reports a TLS handshake
+  timeout as a read timeout, so a caller cannot tell "the provider never saw it"
+  from "the provider may have processed it". Our connection classes record a
+  failed connect or write in a thread-local flag before urllib3 hides it.
+* **An overall deadline.** requests' ``timeout`` bounds each socket operation,
+  so a server that drips one byte per second never times out. The body is read
+  with ``read1`` and the deadline is checked between reads; the body size is
+  capped at the same time.
+* **No secrets in log records.** urllib3 logs every request line at DEBUG,
+  query string included, and the provider's GET endpoints take the API key in
+  the query string. A logging filter masks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
+
+from .exceptions import (
+    DeliveryUncertain,
+    MalformedResponse,
+    ProviderUnavailable,
+    SmsSendError,
+)
+
+_state = threading.local()
+
+_SECRET_QUERY = re.compile(r"(?i)(api_key=)[^&\s\"']*")
+
+
+def mask_query_secrets(text: str) -> str:
+    """Replace the value of every ``api_key=`` query parameter with ``***``."""
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
+class _QuerySecretFilter(logging.Filter):
+    """Masks ``api_key=…`` in urllib3's request-line log records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_masked_arg(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _masked_arg(arg) for key, arg in record.args.items()}
+        record.msg = _masked_arg(record.msg)
+        return True
+
+
+def _masked_arg(arg: object) -> object:
+    return mask_query_secrets(arg) if isinstance(arg, str) else arg
+
+
+def install_log_filter() -> None:
+    """Attach the masking filter to urllib3's pool logger (idempotent)."""
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _QuerySecretFilter) for f in logger.filters):
+        logger.addFilter(_QuerySecretFilter())
+
+
+# -- write tracking -----------------------------------------------------------------
+
+
+def _mark_write_failed() -> None:
+    _state.write_failed = True
+
+
+def reset_write_state() -> None:
+    _state.write_failed = False
+
+
+def write_failed() -> bool:
+    return bool(getattr(_state, "write_failed", False))
+
+
+class _TrackingMixin:
+    """Marks the thread's request as unsent when connecting or writing fails."""
+
+    def connect(self) -> None:
+        try:
+            super().connect()  # type: ignore[misc]
+        except BaseException:
+            _mark_write_failed()
+            raise
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().request(*args, **kwargs)  # type: ignore[misc]
+        except OSError:
+            _mark_write_failed()
+            raise
+
+
+class _TrackingHTTPConnection(_TrackingMixin, HTTPConnection):
+    pass
+
+
+class _TrackingHTTPSConnection(_TrackingMixin, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackingHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackingHTTPSConnection
+
+
+class TrackingAdapter(HTTPAdapter):
+    """An adapter whose connections report failed writes; no urllib3 retries."""
+
+    def __init__(self) -> None:
+        # One connection per host per thread: a thread sends one request at a time.
+        super().__init__(pool_connections=4, pool_maxsize=1, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        manager: PoolManager = self.poolmanager
+        manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def new_session() -> requests.Session:
+    """A session with TLS verification on and the tracking adapter mounted."""
+    session = requests.Session()
+    session.verify = True
+    session.trust_env = True
+    session.headers["Accept-Encoding"] = "identity"
+    adapter = TrackingAdapter()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def thread_session() -> requests.Session:
+    """The calling thread's keep-alive session, created on first use."""
+    session: requests.Session | None = getattr(_state, "session", None)
+    if session is None:
+        session = new_session()
+        _state.session = session
+    return session
+
+
+# -- error classification -----------------------------------------------------------
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the chain of ``exc`` shows the TCP connection was never made."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError):
+            return True
+        stack.extend([current.__cause__, current.__context__])
+        stack.extend(a for a in current.args if isinstance(a, BaseException))
+        stack.append(getattr(current, "reason", None))
+    return False
+
+
+def classify_transport_error(exc: requests.RequestException) -> type[SmsSendError]:
+    """Map a requests exception to ProviderUnavailable or DeliveryUncertain."""
+    if write_failed():
+        return ProviderUnavailable
+    transient = (
+        requests.ConnectTimeout,
+        requests.exceptions.SSLError,
+        requests.exceptions.ProxyError,
+    )
+    if isinstance(exc, transient):
+        return ProviderUnavailable
+    if isinstance(exc, requests.ConnectionError) and _never_connected(exc):
+        return ProviderUnavailable
+    return DeliveryUncertain
+
+
+def describe_transport_error(exc: requests.RequestException) -> str:
+    """A one-line, secret-free description of a transport failure."""
+    kind = type(exc).__name__
+    if _never_connected(exc):
+        return f"{kind}: could not connect"
+    if write_failed():
+        return f"{kind}: the connection failed before the request was sent"
+    if isinstance(exc, requests.Timeout):
+        return f"{kind}: no answer within the timeout"
+    return f"{kind}: the connection broke after the request was sent"
+
+
+# -- capped, deadline-bound body read -------------------------------------------------
+
+
+def read_body(response: requests.Response, *, max_bytes: int, deadline: float) -> bytes:
+    """Read the whole body, refusing more than ``max_bytes`` or past ``deadline``.
+
+    ``deadline`` is a ``time.monotonic()`` value.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    raw = response.raw
+    while True:
+        if time.monotonic() > deadline:
+            raise DeliveryUncertain(
+                "The response took longer than the overall deadline.",
+                status_code=response.status_code,
+            )
+        chunk = raw.read1(65536)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise MalformedResponse(
+                f"The response body is larger than {max_bytes} bytes.",
+                status_code=response.status_code,
+            )
+        chunks.append(chunk)

@@ -1,0 +1,39 @@
+"""pytest fixtures for projects that send SMS with django-turkeysms.
+
+Registered through the ``pytest11`` entry point, so installing the package is
+enough:
+
+* ``turkeysms_sandbox`` – a local fake TurkeySMS provider on a free loopback
+  port, started once per test session and reset before every test. Use its
+  ``base_url``, ``api_key`` and ``sender`` in your ``TURKEYSMS`` settings, and its
+  ``messages`` / ``inject()`` to assert on what was sent or to inject faults.
+
+This module imports no Django models, so it is safe to load before Django is
+configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from django_turkeysms.sandbox import Sandbox
+
+
+@pytest.fixture(scope="session")
+def turkeysms_sandbox_server() -> Iterator[Sandbox]:
+    """The session-wide sandbox server (not reset between tests)."""
+    sandbox = Sandbox(host="127.0.0.1", port=0).start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def turkeysms_sandbox(turkeysms_sandbox_server: Sandbox) -> Iterator[Sandbox]:
+    """A running sandbox, reset to its initial state for this test."""
+    turkeysms_sandbox_server.reset()
+    yield turkeysms_sandbox_server
+    turkeysms_sandbox_server.reset()

@@ -1,0 +1,100 @@
+"""Shared fixtures. ``turkeysms_sandbox`` and ``sms_outbox`` come from the package's
+pytest plugin (entry point ``pytest11``)."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+PROVIDER_BACKEND = "django_turkeysms.backends.turkeysms.SmsBackend"
+
+
+def provider_settings(sandbox, **options):
+    """A TURKEYSMS dict whose default backend talks to ``sandbox``."""
+    backend_options = {
+        "api_key": sandbox.api_key,
+        "sender": sandbox.sender,
+        "base_url": sandbox.base_url,
+        "timeout": 2.0,
+        **options,
+    }
+    return {
+        "BACKENDS": {
+            "default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": backend_options}
+        }
+    }
+
+
+@pytest.fixture
+def sandbox(settings, turkeysms_sandbox):
+    """The sandbox, with the provider backend as the default backend."""
+    settings.TURKEYSMS = provider_settings(turkeysms_sandbox)
+    return turkeysms_sandbox
+
+
+class CannedServer:
+    """A loopback HTTP server answering every request with one canned reply.
+
+    For provider answers the sandbox cannot produce (fields missing, unknown codes,
+    bodies cut short); the client still talks real HTTP to it.
+    """
+
+    def __init__(self):
+        self.status, self.body, self.headers, self.cut_at = 200, b"{}", {}, None
+        self.requests = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def reply(self, body, *, status=200, headers=None, cut_at=None):
+        self.body = body.encode() if isinstance(body, str) else body
+        self.status, self.headers, self.cut_at = status, headers or {}, cut_at
+
+    def _handler(self):
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                canned.requests.append(
+                    (self.command, self.path, self.rfile.read(length))
+                )
+                self.send_response(canned.status)
+                for name, value in canned.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(canned.body)))
+                self.end_headers()
+                self.wfile.write(canned.body[: canned.cut_at])
+                if canned.cut_at is not None:
+                    self.close_connection = True
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, format, *args):
+                pass
+
+        return Handler
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _canned_server():
+    server = CannedServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def canned(_canned_server):
+    _canned_server.reply("{}")
+    _canned_server.requests.clear()
+    return _canned_server
