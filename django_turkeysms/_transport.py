@@ -19,10 +19,13 @@ them:
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import threading
 import time
+import weakref
 from typing import Any
 
 import requests
@@ -135,15 +138,55 @@ class TrackingAdapter(HTTPAdapter):
 
 
 def new_session() -> requests.Session:
-    """A session with TLS verification on and the tracking adapter mounted."""
+    """A session with TLS verification on and the tracking adapter mounted.
+
+    ``trust_env`` is off because requests would re-read the proxy variables on
+    every request (a quarter of a millisecond each); the client reads them once
+    (:func:`environment_settings`) and passes them along.
+    """
     session = requests.Session()
-    session.verify = True
-    session.trust_env = True
+    session.trust_env = False
     session.headers["Accept-Encoding"] = "identity"
     adapter = TrackingAdapter()
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+def environment_settings(url: str) -> tuple[dict[str, str], bool | str]:
+    """Proxies for ``url`` (``no_proxy`` honoured) and the CA bundle, from the environment."""
+    proxies = requests.utils.get_environ_proxies(url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return proxies, bundle or True
+
+
+_templates: weakref.WeakKeyDictionary[
+    requests.Session, dict[str, requests.PreparedRequest]
+]
+_templates = weakref.WeakKeyDictionary()
+
+
+def prepare(
+    session: requests.Session, method: str, url: str, params: dict[str, Any]
+) -> requests.PreparedRequest:
+    """The request to send: GET parameters in the query, POST ones as a JSON body.
+
+    A POST to the same URL is copied from a template prepared once per session:
+    ``Session.prepare_request`` re-parses the URL and merges cookies and headers
+    on every call, a sixth of the client's time per message.
+    """
+    if method != "POST":
+        return session.prepare_request(requests.Request(method, url, params=params))
+    templates = _templates.setdefault(session, {})
+    template = templates.get(url)
+    if template is None:
+        template = session.prepare_request(requests.Request("POST", url, json={}))
+        templates[url] = template
+    prepared = template.copy()
+    body = json.dumps(params, allow_nan=False).encode()
+    prepared.body = body
+    prepared.headers["Content-Length"] = str(len(body))
+    return prepared
 
 
 def thread_session() -> requests.Session:

@@ -9,3 +9,6 @@ class TurkeySmsConfig(AppConfig):
     verbose_name = _("Turkey SMS")
     # Pinned: Django 5.2 defaults to AutoField, 6.x to BigAutoField.
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_turkeysms import checks  # noqa: F401 - registers the checks

@@ -197,6 +197,7 @@ class TurkeySmsClient:
         self.deadline = deadline if deadline is not None else 3 * timeout
         self.max_response_bytes = max_response_bytes
         self._session = session
+        self._proxies, self._verify = _transport.environment_settings(self.base_url)
 
     def __repr__(self) -> str:
         return f"TurkeySmsClient(base_url={self.base_url!r}, api_key='***')"
@@ -312,14 +313,15 @@ class TurkeySmsClient:
         status, body = self._exchange(method, self.base_url + path, params, started)
         data = self._parse(status, body)
         self._raise_for_result(data, status, status_lookup=status_lookup)
-        logger.debug(
-            "%s %s -> HTTP %s %s in %.0f ms",
-            method,
-            _loggable(path, params),
-            status,
-            _wire.as_text(data.get("result_code")),
-            (time.monotonic() - started) * 1000,
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> HTTP %s %s in %.0f ms",
+                method,
+                _loggable(path, params),
+                status,
+                _wire.as_text(data.get("result_code")),
+                (time.monotonic() - started) * 1000,
+            )
         return data
 
     def _exchange(
@@ -343,23 +345,30 @@ class TurkeySmsClient:
         self, method: str, url: str, params: dict[str, Any]
     ) -> requests.Response:
         session = self._session or _transport.thread_session()
-        is_get = method == "GET"
+        prepared = _transport.prepare(session, method, url, params)
         _transport.reset_write_state()
         try:
-            return session.request(
-                method,
-                url,
-                params=params if is_get else None,
-                json=None if is_get else params,
-                timeout=(min(self.timeout, 5.0), self.timeout),
-                allow_redirects=False,
-                verify=True,
-                stream=True,
-            )
+            return self._send(session, prepared)
         except requests.RequestException as exc:
             error_class = _transport.classify_transport_error(exc)
             message = _transport.describe_transport_error(exc)
             raise error_class(message) from _Redacted(self._redact(repr(exc)))
+
+    def _send(
+        self, session: requests.Session, prepared: requests.PreparedRequest
+    ) -> requests.Response:
+        options: dict[str, Any] = {
+            "timeout": (min(self.timeout, 5.0), self.timeout),
+            "verify": self._verify,
+            "proxies": self._proxies,
+            "cert": None,
+            "stream": True,
+        }
+        if self._session is not None:
+            return session.send(prepared, allow_redirects=False, **options)
+        # Our own sessions go straight to their adapter: Session.send's hooks,
+        # cookie jar and redirect bookkeeping are unused here and cost ~10 %.
+        return session.get_adapter(prepared.url or "").send(prepared, **options)
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         try:
@@ -382,33 +391,12 @@ class TurkeySmsClient:
 
     def _parse(self, status: int, body: bytes) -> dict[str, Any]:
         text = _wire.decode_body(body)
-        excerpt = self._redact(text[:500])
-        self._raise_for_http_status(status, excerpt, text)
         try:
+            _raise_for_http_status(status, text)
             return _wire.parse_body(text)
-        except MalformedResponse as exc:
-            exc.status_code, exc.body = status, excerpt
+        except SmsSendError as exc:
+            exc.status_code, exc.body = status, self._redact(text[:500])
             raise
-
-    def _raise_for_http_status(self, status: int, excerpt: str, text: str) -> None:
-        if status == 503:
-            raise ProviderUnavailable(
-                "HTTP 503 Service Unavailable.", status_code=status, body=excerpt
-            )
-        if status >= 500:
-            raise DeliveryUncertain(
-                f"HTTP {status} from TurkeySMS.", status_code=status, body=excerpt
-            )
-        if status == 404:
-            raise EndpointNotFound(
-                "This TurkeySMS endpoint does not exist (HTTP 404).",
-                status_code=status,
-                body=excerpt,
-            )
-        if status >= 300 and not text.lstrip().startswith(("{", "Array")):
-            raise MalformedResponse(
-                f"Unexpected HTTP {status}.", status_code=status, body=excerpt
-            )
 
     def _raise_for_result(
         self, data: dict[str, Any], status: int, *, status_lookup: bool
@@ -466,6 +454,18 @@ def _schedule_fields(scheduled_at: datetime | None) -> dict[str, Any]:
         "scheduled_date": local.strftime("%Y-%m-%d"),
         "scheduled_time": local.strftime("%H:%M"),
     }
+
+
+def _raise_for_http_status(status: int, text: str) -> None:
+    """Errors told by the HTTP status alone (the caller attaches the body)."""
+    if status == 503:
+        raise ProviderUnavailable("HTTP 503 Service Unavailable.")
+    if status >= 500:
+        raise DeliveryUncertain(f"HTTP {status} from TurkeySMS.")
+    if status == 404:
+        raise EndpointNotFound("This TurkeySMS endpoint does not exist (HTTP 404).")
+    if status >= 300 and not text.lstrip().startswith(("{", "Array")):
+        raise MalformedResponse(f"Unexpected HTTP {status}.")
 
 
 def _redirect_error(response: requests.Response) -> RedirectRefused:

@@ -3,6 +3,8 @@
 Registered through the ``pytest11`` entry point, so installing the package is
 enough:
 
+* ``sms_outbox`` – the list the locmem backend appends to
+  (``django_turkeysms.outbox``), emptied before and after every test that uses it.
 * ``turkeysms_sandbox`` – a local fake TurkeySMS provider on a free loopback
   port, started once per test session and reset before every test. Use its
   ``base_url``, ``api_key`` and ``sender`` in your ``TURKEYSMS`` settings, and its
@@ -15,10 +17,20 @@ configured.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+import django_turkeysms
 from django_turkeysms.sandbox import Sandbox
+
+
+@pytest.fixture
+def sms_outbox() -> Iterator[list[Any]]:
+    """Messages sent through the locmem backend during this test."""
+    django_turkeysms.outbox.clear()
+    yield django_turkeysms.outbox
+    django_turkeysms.outbox.clear()
 
 
 @pytest.fixture(scope="session")

@@ -78,6 +78,6 @@ TURKEYSMS = {
 
 # Django 6 ships the Tasks framework; 5.2 uses the django-tasks backport.
 TASKS_MODULE = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
-TASKS = {
+TASKS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"},
 }

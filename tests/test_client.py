@@ -415,7 +415,7 @@ def test_redirect_to_https_is_not_followed(client, sandbox, monkeypatch):
     response.headers["Location"] = (
         "https://www.turkeysms.com.tr/api/v3/gonder/add-content"
     )
-    monkeypatch.setattr(requests.Session, "request", lambda *a, **k: response)
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", lambda *a, **k: response)
     with pytest.raises(RedirectRefused, match="set base_url") as info:
         send(client, sandbox)
     assert not isinstance(info.value, InsecureRedirect)
@@ -659,3 +659,27 @@ def test_json_body_is_sent_with_a_content_type(canned, canned_client):
     assert (method, path) == ("POST", "/api/v3/gonder/add-content")
     assert json.loads(body)["text"] == 'a "quoted"}\r\n\u2028 text'
     assert json.loads(body)["response_type"] == "json"
+
+
+def test_proxy_environment_is_read_once_per_client(sandbox, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "")
+    proxied = TurkeySmsClient(sandbox.api_key, base_url=sandbox.base_url, timeout=1)
+    with pytest.raises(ProviderUnavailable):
+        proxied.balance()
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = TurkeySmsClient(sandbox.api_key, base_url=sandbox.base_url, timeout=1)
+    assert direct.balance().code == "TS-1040"
+
+
+def test_ca_bundle_from_the_environment(monkeypatch, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert _transport.environment_settings("https://turkeysms.com.tr")[1] == str(bundle)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert _transport.environment_settings("https://turkeysms.com.tr")[1] is True

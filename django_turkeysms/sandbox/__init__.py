@@ -37,7 +37,8 @@ rate_limit_per_minute=None, permissions=None)`, `account(api_key)` (the live,
 mutable `Account`), `inject(kind, *, number=None, times=None, **params)`,
 `clear_faults()`, `set_outcome(number, outcome)`, `messages`, `requests_for(number)`
 (send requests naming the number, whatever became of them), `sends_for(number,
-text=None)` (messages recorded), `request_count` (HTTP requests on every path).
+text=None)` (messages recorded), `request_count` (HTTP requests on every path),
+`connections_opened` (TCP connections accepted).
 `latency`, `delivery_delay` and `result_style` are settable attributes and survive
 `reset()`. Every method is thread-safe.
 
@@ -182,7 +183,7 @@ Choosing a fault (only `/api/...` paths are affected; the first match wins):
 | `POST /_sandbox/faults` | inject a fault (JSON as above) |
 | `DELETE /_sandbox/faults` | remove injected faults |
 | `GET /_sandbox/messages` | JSON list, newest first: `sms_id, number, sender, text, segments, credits, status, created, scheduled, kind, via, sms_lang, content_type, country, operator` |
-| `GET /_sandbox/stats` | `{"requests": n, "requests_by_number": {…}, "sends_by_number": {…}}` |
+| `GET /_sandbox/stats` | `{"requests": n, "connections": n, "requests_by_number": {…}, "sends_by_number": {…}}` |
 | `POST /_sandbox/outcomes` | `{"number": …, "outcome": "delivered" / "undelivered" / "out_of_coverage" / "pending"}` |
 | `POST /_sandbox/accounts` | `{"api_key": …}` plus any of `local_balance, international_balance, senders, international, active, rate_limit_per_minute, permissions, name` |
 | `GET /inbox` (and `/`) | HTML page of the latest 200 messages, newest first; refreshes every 3 s |

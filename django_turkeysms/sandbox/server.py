@@ -119,7 +119,6 @@ class SandboxServer(socketserver.ThreadingTCPServer):
         self.app = app
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self.connections_opened = 0
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, ConnectionHandler)
@@ -127,7 +126,7 @@ class SandboxServer(socketserver.ThreadingTCPServer):
     def track(self, sock: socket.socket) -> None:
         with self._connections_lock:
             self._connections.add(sock)
-            self.connections_opened += 1
+        self.app.state.count_connection()
 
     def untrack(self, sock: socket.socket) -> None:
         with self._connections_lock:

@@ -125,8 +125,6 @@ class Sandbox:
     def reset(self) -> None:
         """Back to the initial accounts; messages, faults, outcomes, counters gone."""
         self.state.reset()
-        if self._server is not None:
-            self._server.connections_opened = 0
 
     def add_account(
         self,
@@ -197,7 +195,8 @@ class Sandbox:
     @property
     def connections_opened(self) -> int:
         """TCP connections accepted since start or the last reset."""
-        return self._server.connections_opened if self._server is not None else 0
+        with self.state.lock:
+            return self.state.connections_opened
 
     @property
     def request_count(self) -> int:

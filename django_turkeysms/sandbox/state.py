@@ -127,6 +127,7 @@ class State:
         self.faults: list[Fault] = []
         self.outcomes: dict[str, str] = dict(RESERVED_OUTCOMES)
         self.request_count = 0
+        self.connections_opened = 0
         self.requests_by_number: Counter[str] = Counter()
         self.sends_by_number: Counter[str] = Counter()
         self.next_sms_id = FIRST_SMS_ID
@@ -159,6 +160,10 @@ class State:
     def reset(self) -> None:
         with self.lock:
             self._clear()
+
+    def count_connection(self) -> None:
+        with self.lock:
+            self.connections_opened += 1
 
     def add_account(self, account: Account) -> Account:
         """Store ``account`` (replacing one with the same key) and number it."""
@@ -226,6 +231,7 @@ class State:
         with self.lock:
             return {
                 "requests": self.request_count,
+                "connections": self.connections_opened,
                 "requests_by_number": dict(self.requests_by_number),
                 "sends_by_number": dict(self.sends_by_number),
             }

@@ -1,0 +1,1 @@
+"""SMS backends: transports that turn one prepared message into a SendResult."""

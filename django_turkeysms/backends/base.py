@@ -1,0 +1,108 @@
+"""The interface every SMS backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, ClassVar
+
+from django.core.checks import CheckMessage
+
+from django_turkeysms.exceptions import (
+    InvalidSmsBackend,
+    SmsSendError,
+    UnsupportedFeature,
+)
+from django_turkeysms.message import Balance, PreparedSms, SendResult, StatusResult
+
+
+class BaseSmsBackend:
+    """Base class of SMS backends.
+
+    Subclasses declare their options in ``options`` (name → default; a default
+    of ``REQUIRED`` makes the option mandatory) and implement :meth:`send`.
+    Options given in ``TURKEYSMS["BACKENDS"][alias]["OPTIONS"]`` arrive as
+    keyword arguments; unknown ones are rejected, as Django 6.1 does for mail.
+    """
+
+    REQUIRED: ClassVar[object] = object()
+    options: ClassVar[Mapping[str, Any]] = {}
+    requires_sender: ClassVar[bool] = False
+    supports_status_lookup: ClassVar[bool] = False
+    supports_balance: ClassVar[bool] = False
+
+    def __init__(self, *, alias: str = "default", **options: Any) -> None:
+        self.alias = alias
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            raise InvalidSmsBackend(
+                f"unknown option(s) {', '.join(unknown)}; "
+                f"{type(self).__name__} accepts: {', '.join(self.options) or 'none'}.",
+                alias=alias,
+            )
+        missing = [
+            name
+            for name, default in self.options.items()
+            if default is self.REQUIRED and options.get(name) in (None, "")
+        ]
+        if missing:
+            raise InvalidSmsBackend(
+                f"missing required option(s) {', '.join(missing)}.", alias=alias
+            )
+        self.config = {**self.options, **options}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{type(self).__name__} alias={self.alias!r}>"
+
+    # -- connection lifecycle -----------------------------------------------------
+
+    def open(self) -> None:
+        """Prepare to send several messages (no-op by default)."""
+
+    def close(self) -> None:
+        """Release what :meth:`open` acquired (no-op by default)."""
+
+    def __enter__(self) -> BaseSmsBackend:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- sending ----------------------------------------------------------------
+
+    def send(self, message: PreparedSms) -> SendResult:
+        """Send one message to one recipient, or raise an ``SmsSendError``."""
+        raise NotImplementedError
+
+    def send_messages(
+        self, messages: Iterable[PreparedSms]
+    ) -> list[SendResult | SmsSendError]:
+        """Send several messages over one opened backend; errors are returned."""
+        results: list[SendResult | SmsSendError] = []
+        with self:
+            for message in messages:
+                try:
+                    results.append(self.send(message))
+                except SmsSendError as exc:
+                    results.append(exc)
+        return results
+
+    # -- optional features ------------------------------------------------------
+
+    def get_status(self, provider_id: str) -> StatusResult:
+        """Look up a sent message; only where ``supports_status_lookup``."""
+        raise UnsupportedFeature(f"{type(self).__name__} cannot look up statuses.")
+
+    def get_balance(self) -> Balance:
+        """The account balance; only where ``supports_balance``."""
+        raise UnsupportedFeature(f"{type(self).__name__} cannot report a balance.")
+
+    def check(self) -> list[CheckMessage]:
+        """System-check messages about this backend's own options."""
+        return []

@@ -1,0 +1,429 @@
+"""The single delivery path, status lookups and the sweeper.
+
+:func:`deliver` is called by the synchronous send and by the task workers alike:
+
+1. **claim** the QUEUED rows with one compare-and-set UPDATE (QUEUED → SENDING
+   under a fresh claim token), so a row is sent by one caller only, however many
+   workers receive the same task;
+2. **transmit** each claimed row through its backend (a bounded thread pool for
+   many rows; the database is only touched from the calling thread);
+3. **record** the outcomes with one UPDATE per outcome group — SENT rows in one
+   ``bulk_update`` — so the number of statements does not grow with the rows.
+
+Outcomes follow the error's retry class: SENT; FAILED (permanent); back to
+QUEUED with a capped, fully jittered exponential backoff (transient — the
+provider never processed the request); UNKNOWN (ambiguous — it may have been
+sent, so it is never re-sent automatically).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
+from django.utils import timezone
+
+from django_turkeysms._bulk import update_rows
+from django_turkeysms.backends.base import BaseSmsBackend
+from django_turkeysms.client import DeliveryState
+from django_turkeysms.conf import conf
+from django_turkeysms.encoding import SmsLang
+from django_turkeysms.exceptions import (
+    DeliveryUncertain,
+    RateLimited,
+    Retry,
+    SmsSendError,
+    TurkeySmsError,
+)
+from django_turkeysms.handler import sms_backends
+from django_turkeysms.message import PreparedSms, SendResult, SmsStatus
+from django_turkeysms.models import REDACTED, SmsLog
+from django_turkeysms.signals import sms_failed, sms_sent, sms_status_changed
+
+logger = logging.getLogger(__name__)
+
+Outcome = SendResult | SmsSendError
+
+#: Where a status lookup may move a row from, per target status (never backwards).
+_STATUS_SOURCES: dict[str, tuple[str, ...]] = {
+    SmsStatus.DELIVERED: (SmsStatus.SENT, SmsStatus.UNDELIVERED, SmsStatus.UNKNOWN),
+    SmsStatus.UNDELIVERED: (SmsStatus.SENT, SmsStatus.UNKNOWN),
+    SmsStatus.SENT: (SmsStatus.UNKNOWN,),
+}
+_STATE_STATUS = {
+    DeliveryState.DELIVERED: SmsStatus.DELIVERED,
+    DeliveryState.UNDELIVERED: SmsStatus.UNDELIVERED,
+    DeliveryState.PENDING: SmsStatus.SENT,
+    DeliveryState.OUT_OF_COVERAGE: SmsStatus.SENT,
+}
+
+
+# -- deliver -----------------------------------------------------------------------
+
+
+def deliver(
+    log_ids: Sequence[int],
+    *,
+    texts: Mapping[int, str] | None = None,
+    now: datetime | None = None,
+) -> list[SmsLog]:
+    """Send the due QUEUED rows among ``log_ids`` that this call manages to claim.
+
+    ``texts`` supplies texts that are not stored in the log (OTP messages).
+    Returns the claimed rows in their final state; rows claimed by someone else,
+    not yet due, or already final are skipped.
+    """
+    token = uuid.uuid4()
+    claimed = _claim(log_ids, token, now or timezone.now())
+    if not claimed:
+        return []
+    outcomes: dict[int, Outcome] = {}
+    for alias, rows in _by_backend(claimed).items():
+        outcomes.update(_transmit(alias, rows, texts or {}))
+    _record(claimed, outcomes, token)
+    return claimed
+
+
+def _claim(log_ids: Sequence[int], token: uuid.UUID, now: datetime) -> list[SmsLog]:
+    """Compare-and-set QUEUED → SENDING; return the rows this token won."""
+    updated = (
+        SmsLog.objects.filter(pk__in=list(log_ids))
+        .due(now)
+        .exclude(send_at__gt=now)
+        .update(
+            status=SmsStatus.SENDING,
+            claim=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not updated:
+        return []
+    return list(SmsLog.objects.filter(claim=token).order_by("pk"))
+
+
+def _release(rows: list[SmsLog]) -> None:
+    """Give claimed rows back untouched (their backend cannot even be built)."""
+    SmsLog.objects.filter(
+        pk__in=[row.pk for row in rows], status=SmsStatus.SENDING
+    ).update(
+        status=SmsStatus.QUEUED, claim=None, claimed_at=None, attempts=F("attempts") - 1
+    )
+
+
+def _by_backend(rows: Iterable[SmsLog]) -> dict[str, list[SmsLog]]:
+    groups: dict[str, list[SmsLog]] = defaultdict(list)
+    for row in rows:
+        groups[row.backend].append(row)
+    return groups
+
+
+def _transmit(
+    alias: str, rows: list[SmsLog], texts: Mapping[int, str]
+) -> dict[int, Outcome]:
+    """Send each row through its backend; returns pk → result or error."""
+    try:
+        backend = sms_backends[alias]
+    except ImproperlyConfigured:
+        _release(rows)
+        raise
+    prepared = [_prepared(row, texts) for row in rows]
+    results = send_all(backend, prepared, max_workers=conf.MAX_WORKERS)
+    return {row.pk: result for row, result in zip(rows, results, strict=True)}
+
+
+def send_all(
+    backend: BaseSmsBackend,
+    messages: Sequence[PreparedSms | SmsSendError],
+    *,
+    max_workers: int,
+) -> list[Outcome]:
+    """Send through one opened backend, at most ``max_workers`` at a time.
+
+    Each worker thread keeps its own keep-alive connection, so no more than
+    ``max_workers`` connections are opened. Errors are returned, not raised.
+    """
+    workers = min(max_workers, len(messages))
+    with backend:
+        if workers <= 1:
+            return [_attempt(backend, message) for message in messages]
+        with ThreadPoolExecutor(workers, thread_name_prefix="turkeysms") as pool:
+            return list(pool.map(partial(_attempt, backend), messages))
+
+
+def _prepared(row: SmsLog, texts: Mapping[int, str]) -> PreparedSms | SmsSendError:
+    text = texts.get(row.pk, row.body)
+    if text == REDACTED:
+        return SmsSendError(
+            "The text of this message was not stored (OTP or redacted); it cannot be sent again.",
+            code="LOCAL-REDACTED",
+        )
+    return PreparedSms(
+        to=str(row.recipient),
+        text=text,
+        sender=row.sender,
+        lang=SmsLang(row.language),
+        segments=row.segments,
+        content_type=row.content_type,
+        category=row.category,
+        log_id=row.pk,
+    )
+
+
+def _attempt(backend: BaseSmsBackend, message: PreparedSms | SmsSendError) -> Outcome:
+    if isinstance(message, SmsSendError):
+        return message
+    try:
+        return backend.send(message)
+    except SmsSendError as exc:
+        return exc
+    except Exception as exc:  # a backend bug must not lose the row's state
+        logger.exception("SMS backend %r raised an unexpected error", backend.alias)
+        return _unexpected(exc)
+
+
+def _unexpected(exc: BaseException) -> SmsSendError:
+    return DeliveryUncertain(
+        f"The backend raised {type(exc).__name__}; the SMS may have been sent."
+    )
+
+
+# -- record ------------------------------------------------------------------------
+
+
+@dataclass
+class _Groups:
+    sent: list[tuple[SmsLog, SendResult]]
+    failed: dict[tuple[str, str], list[SmsLog]]
+    retry: list[tuple[SmsLog, SmsSendError]]
+    unknown: dict[tuple[str, str], list[SmsLog]]
+
+
+def _record(
+    rows: list[SmsLog], outcomes: Mapping[int, Outcome], token: uuid.UUID
+) -> None:
+    groups = _group(rows, outcomes)
+    now = timezone.now()
+    _record_sent(groups.sent, token, now)
+    for (code, message), failed in groups.failed.items():
+        _finish(failed, token, SmsStatus.FAILED, code, message)
+    for (code, message), unknown in groups.unknown.items():
+        _finish(unknown, token, SmsStatus.UNKNOWN, code, message)
+    _schedule_retry(groups.retry, token, now)
+    _signal(rows, outcomes)
+
+
+def _group(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> _Groups:
+    groups = _Groups(
+        sent=[], failed=defaultdict(list), retry=[], unknown=defaultdict(list)
+    )
+    for row in rows:
+        outcome = outcomes[row.pk]
+        if isinstance(outcome, SendResult):
+            groups.sent.append((row, outcome))
+        elif outcome.retry is Retry.TRANSIENT and row.attempts < conf.MAX_ATTEMPTS:
+            groups.retry.append((row, outcome))
+        elif outcome.retry is Retry.AMBIGUOUS:
+            groups.unknown[_describe(outcome)].append(row)
+        else:
+            groups.failed[_describe(outcome, attempts=row.attempts)].append(row)
+    return groups
+
+
+def _describe(error: SmsSendError, *, attempts: int = 0) -> tuple[str, str]:
+    message = str(error)
+    if error.retry is Retry.TRANSIENT:
+        message = f"Gave up after {attempts} attempts: {message}"
+    return error.code[:32], message[:255]
+
+
+def _record_sent(
+    sent: list[tuple[SmsLog, SendResult]], token: uuid.UUID, now: datetime
+) -> None:
+    """All SENT rows in one statement, each with its provider id and answer."""
+    constants: dict[str, Any] = {
+        "status": SmsStatus.SENT,
+        "sent_at": now,
+        "next_attempt_at": None,
+    }
+    if not conf.LOG_MESSAGE_BODY:
+        constants["body"] = REDACTED
+    for row, result in sent:
+        row.provider_id = result.provider_id[:64]
+        row.credits = result.credits
+        row.result_code = result.code[:32]
+        row.result_message = result.message[:255]
+        row.provider_response = dict(result.raw)
+    rows = [row for row, _ in sent]
+    fields = [
+        "provider_id",
+        "credits",
+        "result_code",
+        "result_message",
+        "provider_response",
+    ]
+    update_rows(
+        SmsLog.objects.all(), rows, fields, constants=constants, where={"claim": token}
+    )
+    for row in rows:
+        for name, value in constants.items():
+            setattr(row, name, value)
+
+
+def _finish(
+    rows: list[SmsLog], token: uuid.UUID, status: str, code: str, message: str
+) -> None:
+    body_update = {} if conf.LOG_MESSAGE_BODY else {"body": REDACTED}
+    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
+        status=status,
+        result_code=code,
+        result_message=message,
+        next_attempt_at=None,
+        **body_update,
+    )
+    for row in rows:
+        row.status, row.result_code, row.result_message = status, code, message
+        row.next_attempt_at = None
+        row.body = body_update.get("body", row.body)
+
+
+def _schedule_retry(
+    retries: list[tuple[SmsLog, SmsSendError]], token: uuid.UUID, now: datetime
+) -> None:
+    """Back to QUEUED, due after one jittered backoff shared by the group."""
+    if not retries:
+        return
+    rows = [row for row, _ in retries]
+    error = retries[0][1]
+    delay = backoff(max(row.attempts for row in rows), error)
+    code, message = error.code[:32], str(error)[:255]
+    due = now + timedelta(seconds=delay)
+    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
+        status=SmsStatus.QUEUED,
+        next_attempt_at=due,
+        result_code=code,
+        result_message=message,
+    )
+    for row in rows:
+        row.status, row.next_attempt_at = SmsStatus.QUEUED, due
+        row.result_code, row.result_message = code, message
+
+
+def backoff(attempts: int, error: SmsSendError | None = None) -> float:
+    """Seconds before the next try: capped exponential backoff with full jitter.
+
+    A provider's ``Retry-After`` is honoured as a lower bound.
+    """
+    cap = min(conf.RETRY_MAX_DELAY, conf.RETRY_BASE_DELAY * 2 ** max(attempts - 1, 0))
+    delay = random.uniform(0, cap)  # noqa: S311 - jitter, not a secret
+    if isinstance(error, RateLimited) and error.retry_after:
+        delay = max(delay, min(error.retry_after, conf.RETRY_MAX_DELAY))
+    return delay
+
+
+def _signal(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> None:
+    for row in rows:
+        outcome = outcomes[row.pk]
+        if isinstance(outcome, SendResult):
+            sms_sent.send(sender=SmsLog, log=row, result=outcome)
+        elif row.status in (SmsStatus.FAILED, SmsStatus.UNKNOWN):
+            sms_failed.send(sender=SmsLog, log=row, error=outcome)
+
+
+# -- retries, status lookups and the sweeper ---------------------------------------
+
+
+def retry_due(*, limit: int = 1000, now: datetime | None = None) -> int:
+    """Deliver QUEUED rows whose retry time has come (synchronous mode)."""
+    now = now or timezone.now()
+    ids = list(
+        SmsLog.objects.due(now)
+        .exclude(send_at__gt=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return len(deliver(ids, now=now)) if ids else 0
+
+
+def refresh_status(
+    logs: Iterable[SmsLog], *, now: datetime | None = None
+) -> dict[str, int]:
+    """Look up sent rows at their backend; returns counts per resulting status."""
+    counts: dict[str, int] = defaultdict(int)
+    backends: dict[str, BaseSmsBackend] = {}
+    for row in logs:
+        backend = backends.get(row.backend) or backends.setdefault(
+            row.backend, sms_backends[row.backend]
+        )
+        counts[_refresh_one(row, backend, now or timezone.now())] += 1
+    return dict(counts)
+
+
+def _refresh_one(row: SmsLog, backend: BaseSmsBackend, now: datetime) -> str:
+    if not row.provider_id or not backend.supports_status_lookup:
+        return "skipped"
+    try:
+        result = backend.get_status(row.provider_id)
+    except TurkeySmsError as exc:
+        logger.warning("Status lookup of SMS #%s failed: %s", row.pk, exc)
+        return "error"
+    target = _STATE_STATUS.get(result.state)
+    operator = result.operator[:64] or row.operator
+    changes: dict[str, Any] = {"status_checked_at": now, "operator": operator}
+    if target is None or not _transition(row, target, changes, now):
+        SmsLog.objects.filter(pk=row.pk).update(**changes)
+        row.status_checked_at, row.operator = now, operator
+        return str(row.status)
+    return str(target)
+
+
+def _transition(
+    row: SmsLog, target: str, changes: dict[str, Any], now: datetime
+) -> bool:
+    """Move ``row`` to ``target`` if it is allowed from the row's current status."""
+    sources = _STATUS_SOURCES.get(target, ())
+    if target == SmsStatus.DELIVERED:
+        changes["delivered_at"] = now
+    updated = SmsLog.objects.filter(pk=row.pk, status__in=sources).update(
+        status=target, **changes
+    )
+    if not updated:
+        return False
+    old = row.status
+    for field, value in {"status": target, **changes}.items():
+        setattr(row, field, value)
+    sms_status_changed.send(sender=SmsLog, log=row, old_status=old, new_status=target)
+    return True
+
+
+def sweep_stuck(*, now: datetime | None = None) -> dict[str, int]:
+    """Settle rows stuck in SENDING (a crashed worker); returns counts.
+
+    A row with a provider id is reconciled through a status lookup; one without
+    becomes UNKNOWN — it may have been sent, so it is never re-sent.
+    """
+    now = now or timezone.now()
+    stuck = SmsLog.objects.stuck_sending(timedelta(seconds=conf.SENDING_TIMEOUT), now)
+    with_id = list(stuck.exclude(provider_id=""))
+    for row in with_id:
+        SmsLog.objects.filter(pk=row.pk, status=SmsStatus.SENDING).update(
+            status=SmsStatus.UNKNOWN
+        )
+        row.status = SmsStatus.UNKNOWN
+    refresh_status(with_id, now=now)
+    unknown = stuck.filter(provider_id="").update(
+        status=SmsStatus.UNKNOWN,
+        result_code="LOCAL-INTERRUPTED",
+        result_message="Interrupted while sending; the SMS may have been sent.",
+    )
+    return {"reconciled": len(with_id), "unknown": unknown}

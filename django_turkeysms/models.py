@@ -1,0 +1,121 @@
+"""Data only: the send log and the OTP tables, with QuerySet helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from django_turkeysms.encoding import SmsLang
+from django_turkeysms.message import Category, SmsStatus
+
+#: What the log stores instead of a body it must not keep.
+REDACTED = "[redacted]"
+
+
+class SmsLogQuerySet(models.QuerySet["SmsLog"]):
+    def due(self, now: datetime | None = None) -> SmsLogQuerySet:
+        """QUEUED rows whose (re)try time has come."""
+        now = now or timezone.now()
+        return self.filter(status=SmsStatus.QUEUED).filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+        )
+
+    def stuck_sending(
+        self, older_than: timedelta, now: datetime | None = None
+    ) -> SmsLogQuerySet:
+        """Rows claimed for sending longer ago than ``older_than``."""
+        cutoff = (now or timezone.now()) - older_than
+        return self.filter(status=SmsStatus.SENDING, claimed_at__lt=cutoff)
+
+    def awaiting_report(self) -> SmsLogQuerySet:
+        """Sent rows with a provider id whose delivery is not settled yet."""
+        return self.filter(status=SmsStatus.SENT).exclude(provider_id="")
+
+
+class SmsLog(models.Model):
+    """One message to one recipient, from QUEUED to its final status."""
+
+    Status = SmsStatus
+    Category = Category
+
+    recipient = PhoneNumberField(_("recipient"), db_index=True)
+    sender = models.CharField(_("sender ID"), max_length=16, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    language = models.PositiveSmallIntegerField(
+        _("encoding"),
+        choices=[(lang.value, lang.name) for lang in SmsLang],
+        default=SmsLang.GSM7,
+    )
+    segments = models.PositiveSmallIntegerField(_("segments"), default=1)
+    credits = models.PositiveIntegerField(_("credits charged"), null=True, blank=True)
+    category = models.CharField(
+        _("category"),
+        max_length=16,
+        choices=Category.choices,
+        default=Category.TRANSACTIONAL,
+    )
+    content_type = models.PositiveSmallIntegerField(
+        _("provider content type"), default=0
+    )
+    backend = models.CharField(_("backend"), max_length=64, default="default")
+    provider_id = models.CharField(
+        _("provider id"), max_length=64, blank=True, db_index=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
+    result_code = models.CharField(_("result code"), max_length=32, blank=True)
+    result_message = models.CharField(_("result message"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    operator = models.CharField(_("operator"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    send_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    batch = models.UUIDField(
+        _("batch"), null=True, blank=True, editable=False, db_index=True
+    )
+    claim = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    status_checked_at = models.DateTimeField(_("status checked"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    tag = models.CharField(_("tag"), max_length=64, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    provider_response = models.JSONField(
+        _("provider response"), default=dict, blank=True
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, blank=True)
+    fingerprint = models.CharField(
+        _("payload fingerprint"), max_length=64, blank=True, editable=False
+    )
+
+    objects: ClassVar[SmsLogQuerySet] = SmsLogQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("SMS log entry")
+        verbose_name_plural = _("SMS log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="turkeysms_log_created"),
+            models.Index(fields=["status", "-created_at"], name="turkeysms_log_status"),
+            models.Index(
+                fields=["status", "next_attempt_at"], name="turkeysms_log_due"
+            ),
+            models.Index(fields=["claim"], name="turkeysms_log_claim"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key", "recipient"],
+                condition=~models.Q(idempotency_key=""),
+                name="turkeysms_log_idempotency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS #{self.pk} to {self.recipient} ({self.status})"

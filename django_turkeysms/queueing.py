@@ -1,0 +1,99 @@
+"""Handing rows to the task queue: after commit, in batches, deferred when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from django_turkeysms._compat import task_backends
+from django_turkeysms.conf import conf
+from django_turkeysms.delivery import deliver
+from django_turkeysms.message import SmsStatus
+from django_turkeysms.models import SmsLog
+
+
+def supports_defer() -> bool:
+    """Whether the configured task backend can run a task later (``run_after``)."""
+    return bool(task_backends[conf.TASK_BACKEND].supports_defer)
+
+
+def batches(ids: Sequence[int]) -> list[list[int]]:
+    """``ids`` cut into lists of at most ``TASK_BATCH_SIZE``."""
+    size = max(conf.TASK_BATCH_SIZE, 1)
+    return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def enqueue_on_commit(ids: Sequence[int], *, run_after: datetime | None = None) -> None:
+    """Enqueue delivery once the caller's transaction commits (nothing on rollback).
+
+    The callback is robust: if the task backend is down, the rows stay QUEUED
+    and the sweeper enqueues them later.
+    """
+    transaction.on_commit(partial(enqueue, list(ids), run_after=run_after), robust=True)
+
+
+def enqueue(ids: Sequence[int], *, run_after: datetime | None = None) -> int:
+    """Enqueue ``deliver_sms`` tasks for ``ids``; returns the number of tasks."""
+    from django_turkeysms.tasks import deliver_sms
+
+    task = deliver_sms.using(backend=conf.TASK_BACKEND)
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    chunks = batches(ids)
+    for chunk in chunks:
+        task.enqueue(chunk)
+    return len(chunks)
+
+
+def enqueue_retries(rows: Sequence[SmsLog]) -> None:
+    """Re-enqueue rows sent back to QUEUED by a transient failure, after their backoff.
+
+    Without a task backend that can defer, the sweeper picks them up instead.
+    """
+    waiting = [row for row in rows if row.status == SmsStatus.QUEUED]
+    if not waiting or not supports_defer():
+        return
+    due = max(row.next_attempt_at or timezone.now() for row in waiting)
+    enqueue([row.pk for row in waiting], run_after=due)
+
+
+def rows_to_refresh(ids: Sequence[int] | None) -> list[SmsLog]:
+    """The rows to look up: ``ids``, or the oldest batch awaiting a delivery report."""
+    rows = SmsLog.objects.awaiting_report()
+    if ids is not None:
+        return list(rows.filter(pk__in=list(ids)))
+    return list(rows.order_by("status_checked_at", "pk")[: conf.STATUS_BATCH_SIZE])
+
+
+def requeue_lost(*, now: datetime | None = None, limit: int = 10_000) -> int:
+    """Enqueue again due QUEUED rows that have waited longer than ``QUEUED_TIMEOUT``.
+
+    Covers a crash between commit and enqueue. A row enqueued twice is still sent
+    once: :func:`deliver` claims it.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=conf.QUEUED_TIMEOUT)
+    lost = (
+        SmsLog.objects.due(now)
+        .exclude(send_at__gt=now)
+        .filter(
+            Q(next_attempt_at__lt=cutoff)
+            | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
+        )
+    )
+    ids = list(lost.order_by("pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return 0
+    SmsLog.objects.filter(pk__in=ids, status=SmsStatus.QUEUED).update(
+        next_attempt_at=now
+    )
+    if conf.ASYNC:
+        enqueue(ids)
+    else:
+        deliver(ids, now=now)
+    return len(ids)

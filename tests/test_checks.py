@@ -1,0 +1,173 @@
+"""System checks, asserted by id (as cors-headers does)."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from django_turkeysms import checks
+from tests.conftest import PROVIDER_BACKEND
+
+LOCMEM = {"default": {"BACKEND": "django_turkeysms.backends.locmem.SmsBackend"}}
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+def run_all():
+    return [
+        *checks.check_settings(),
+        *checks.check_backends(),
+        *checks.check_phonenumbers(),
+        *checks.check_tasks(),
+    ]
+
+
+@pytest.mark.django_db
+def test_correct_configuration_passes(settings):
+    settings.TURKEYSMS = {
+        "BACKENDS": {
+            "default": {
+                "BACKEND": PROVIDER_BACKEND,
+                "OPTIONS": {"api_key": "k", "sender": "BRAND"},
+            }
+        },
+    }
+    assert run_all() == []
+    out = StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("not a dict", ["django_turkeysms.E001"]),
+        ({"BACKENDS": LOCMEM, "COLOUR": "red"}, ["django_turkeysms.E001"]),
+        ({"BACKENDS": LOCMEM, "MAX_SEGMENTS": 0}, ["django_turkeysms.E006"]),
+        ({"BACKENDS": LOCMEM, "MAX_WORKERS": True}, ["django_turkeysms.E006"]),
+        ({"BACKENDS": LOCMEM, "RETRY_BASE_DELAY": "5"}, ["django_turkeysms.E006"]),
+        ({"BACKENDS": LOCMEM, "RETRY_MAX_DELAY": 2.5}, []),
+        ({"BACKENDS": LOCMEM, "ALLOWED_COUNTRIES": "TR"}, ["django_turkeysms.E006"]),
+        (
+            {"BACKENDS": LOCMEM, "ALLOWED_COUNTRIES": ["TR", "Turkey"]},
+            ["django_turkeysms.E006"],
+        ),
+        ({"BACKENDS": LOCMEM, "ALLOWED_COUNTRIES": ["TR", "DE"]}, []),
+        ({"BACKENDS": LOCMEM, "ALLOWED_COUNTRIES": None}, []),
+    ],
+    ids=repr,
+)
+def test_settings_shape(settings, value, expected):
+    settings.TURKEYSMS = value
+    assert ids(checks.check_settings()) == expected
+
+
+@pytest.mark.parametrize(
+    ("backends", "expected"),
+    [
+        ({}, ["django_turkeysms.E002"]),
+        ({"bulk": LOCMEM["default"]}, ["django_turkeysms.E002"]),
+        ("locmem", ["django_turkeysms.E002"]),
+        (
+            {**LOCMEM, "broken": {"BACKEND": "no.such.Backend"}},
+            ["django_turkeysms.E003"],
+        ),
+        ({"default": {"BACKEND": PROVIDER_BACKEND}}, ["django_turkeysms.E003"]),
+        (
+            {"default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": {"api_key": "k"}}},
+            ["django_turkeysms.E003"],
+        ),
+        (
+            {
+                "default": {
+                    "BACKEND": PROVIDER_BACKEND,
+                    "OPTIONS": {"api_key": "k", "sender": "S", "method": "PUT"},
+                }
+            },
+            ["django_turkeysms.E007"],
+        ),
+        (
+            {
+                "default": {
+                    "BACKEND": PROVIDER_BACKEND,
+                    "OPTIONS": {"api_key": "k", "sender": "S", "base_url": "http://x"},
+                }
+            },
+            ["django_turkeysms.W004"],
+        ),
+    ],
+    ids=[
+        "empty",
+        "no-default",
+        "not-a-dict",
+        "import",
+        "no-options",
+        "no-sender",
+        "method",
+        "http",
+    ],
+)
+def test_backends(settings, backends, expected):
+    settings.TURKEYSMS = {"BACKENDS": backends}
+    assert ids(checks.check_backends()) == expected
+
+
+def test_backend_errors_name_the_alias(settings):
+    settings.TURKEYSMS = {
+        "BACKENDS": {
+            "default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": {"api_key": "k"}}
+        }
+    }
+    [error] = checks.check_backends()
+    assert error.msg == "SMS backend 'default': missing required option(s) sender."
+
+
+def test_http_base_url_is_fine_in_debug(settings):
+    settings.DEBUG = True
+    options = {"api_key": "k", "sender": "S", "base_url": "http://127.0.0.1:8765"}
+    settings.TURKEYSMS = {
+        "BACKENDS": {"default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": options}}
+    }
+    assert checks.check_backends() == []
+
+
+def test_default_region(settings):
+    del settings.PHONENUMBER_DEFAULT_REGION
+    assert ids(checks.check_phonenumbers()) == ["django_turkeysms.W002"]
+
+
+def test_async_without_a_task_backend(settings):
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, "ASYNC": True, "TASK_BACKEND": "sms"}
+    [error] = checks.check_tasks()
+    assert error.id == "django_turkeysms.E005"
+    assert "'sms'" in error.msg
+
+
+def test_async_with_the_immediate_backend_warns_about_defer(settings):
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, "ASYNC": True}
+    assert ids(checks.check_tasks()) == ["django_turkeysms.W005"]
+
+
+def test_async_with_the_dummy_backend(settings):
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, "ASYNC": True}
+    settings.TASKS = {
+        "default": {"BACKEND": f"{settings.TASKS_MODULE}.backends.dummy.DummyBackend"}
+    }
+    assert ids(checks.check_tasks()) == ["django_turkeysms.W001"]
+
+
+def test_sync_sending_needs_no_task_checks(settings):
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, "TASK_BACKEND": "missing"}
+    assert checks.check_tasks() == []
+
+
+@pytest.mark.django_db
+def test_checks_are_registered(settings):
+    settings.TURKEYSMS = {"BACKENDS": {}}
+    with pytest.raises(SystemCheckError, match="django_turkeysms.E002"):
+        call_command("check", stdout=StringIO(), stderr=StringIO())

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_models_and_migrations_agree():
+    out = StringIO()
+    call_command(
+        "makemigrations", "django_turkeysms", "--check", "--dry-run", stdout=out
+    )
+    assert "No changes detected" in out.getvalue()
