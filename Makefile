@@ -10,10 +10,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
-.PHONY: help test demo lint type tox clean
+.PHONY: help test test-services demo lint type tox clean
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
+	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
 	@echo "make demo   start the sandbox and send one SMS through the client"
 	@echo "make lint   ruff check + format check;  make type   mypy --strict"
 	@echo "make tox    the tox matrix ($(TOX_ENVS))"
@@ -22,12 +23,17 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services
 	@touch $@
 
 test: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
+
+# Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres) and
+# Redis (127.0.0.1:6379); override with PGHOST/PGUSER/TURKEYSMS_REDIS_URL.
+test-services: $(STAMP)
+	$(BIN)/python -m pytest tests_services --ds=tests_services.settings $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python example_project/send_one.py
@@ -37,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 type: $(STAMP)
-	$(BIN)/mypy django_turkeysms tests bench
+	$(BIN)/mypy django_turkeysms tests tests_services bench
 
 tox: $(STAMP)
 	$(BIN)/tox run -e $(TOX_ENVS)

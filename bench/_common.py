@@ -69,6 +69,32 @@ def sandbox_process() -> Iterator[SandboxProcess]:
         process.wait(timeout=10)
 
 
+def database(settings_module: str = "bench.settings") -> None:
+    """Create the benchmark's PostgreSQL database if needed, set up Django, migrate."""
+    import django
+    import psycopg
+    from django.conf import settings
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    django.setup()
+    name = settings.DATABASES["default"]["NAME"]
+    options = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=options["HOST"],
+        port=options["PORT"],
+        user=options["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", verbosity=0)
+
+
 def rate(count: int, work: Callable[[], object]) -> float:
     """Items per second for one run of ``work`` handling ``count`` items."""
     started = time.perf_counter()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,7 +33,12 @@ def enqueue_on_commit(ids: Sequence[int], *, run_after: datetime | None = None) 
     The callback is robust: if the task backend is down, the rows stay QUEUED
     and the sweeper enqueues them later.
     """
-    transaction.on_commit(partial(enqueue, list(ids), run_after=run_after), robust=True)
+    ids = list(ids)
+
+    def enqueue_after_commit() -> None:  # a named function: Django logs its name
+        enqueue(ids, run_after=run_after)
+
+    transaction.on_commit(enqueue_after_commit, robust=True)
 
 
 def enqueue(ids: Sequence[int], *, run_after: datetime | None = None) -> int:
@@ -50,16 +54,28 @@ def enqueue(ids: Sequence[int], *, run_after: datetime | None = None) -> int:
     return len(chunks)
 
 
-def enqueue_retries(rows: Sequence[SmsLog]) -> None:
-    """Re-enqueue rows sent back to QUEUED by a transient failure, after their backoff.
+def enqueue_waiting(ids: Sequence[int], *, delivered: Sequence[SmsLog]) -> None:
+    """Re-enqueue rows among ``ids`` that are QUEUED but not due yet.
 
-    Without a task backend that can defer, the sweeper picks them up instead.
+    Rows sent back by a transient failure wait for their backoff; a scheduled task
+    may also run a moment before ``send_at`` (RQ's scheduler counts whole
+    seconds). Without a task backend that can defer, the sweeper picks them up.
     """
-    waiting = [row for row in rows if row.status == SmsStatus.QUEUED]
-    if not waiting or not supports_defer():
+    settled = all(row.status != SmsStatus.QUEUED for row in delivered)
+    if (len(delivered) == len(ids) and settled) or not supports_defer():
         return
-    due = max(row.next_attempt_at or timezone.now() for row in waiting)
-    enqueue([row.pk for row in waiting], run_after=due)
+    now = timezone.now()
+    waiting = list(
+        SmsLog.objects.filter(pk__in=list(ids), status=SmsStatus.QUEUED).only(
+            "pk", "next_attempt_at", "send_at"
+        )
+    )
+    if waiting:
+        due = max(
+            max(filter(None, (row.next_attempt_at, row.send_at)), default=now)
+            for row in waiting
+        )
+        enqueue([row.pk for row in waiting], run_after=max(due, now))
 
 
 def rows_to_refresh(ids: Sequence[int] | None) -> list[SmsLog]:

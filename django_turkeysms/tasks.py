@@ -12,9 +12,9 @@ from django_turkeysms._compat import task
 
 @task
 def deliver_sms(log_ids: list[int]) -> int:
-    """Deliver the given rows; re-enqueue those waiting for a retry."""
+    """Deliver the given rows; re-enqueue those waiting for a retry or their time."""
     rows = delivery.deliver(log_ids)
-    queueing.enqueue_retries(rows)
+    queueing.enqueue_waiting(log_ids, delivered=rows)
     return sum(1 for row in rows if row.provider_id)
 
 

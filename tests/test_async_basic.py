@@ -106,3 +106,28 @@ def test_lost_queued_rows_are_requeued(
     later = timezone.now() + timedelta(hours=1)
     assert requeue_lost(now=later) == 1
     assert requeue_lost(now=later) == 0  # not again until QUEUED_TIMEOUT passes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_backend_down_leaves_rows_for_the_sweeper(
+    async_sandbox, monkeypatch, caplog
+):
+    from django_turkeysms import queueing
+
+    def broker_down(ids, run_after=None):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(queueing, "enqueue", broker_down)
+    with transaction.atomic():
+        [log] = send_sms("Merhaba", NUMBER)  # the view itself does not fail
+    log.refresh_from_db()
+    assert log.status == SmsLog.Status.QUEUED
+    assert "broker unreachable" in caplog.text
+    monkeypatch.undo()
+    SmsLog.objects.filter(pk=log.pk).update(
+        created_at=timezone.now() - timedelta(hours=1)
+    )
+    assert requeue_lost() == 1
+    log.refresh_from_db()
+    assert log.status == SmsLog.Status.SENT
+    assert len(async_sandbox.messages) == 1

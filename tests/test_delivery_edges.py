@@ -71,7 +71,9 @@ def test_deliver_with_nothing_to_claim():
     assert delivery.deliver([123456]) == []
 
 
-def test_retries_are_reenqueued_only_where_the_backend_can_defer(settings, monkeypatch):
+def test_waiting_rows_are_reenqueued_only_where_the_backend_can_defer(
+    settings, monkeypatch
+):
     when = timezone.now() + timedelta(seconds=30)
     row = SmsLogFactory(status=SmsLog.Status.QUEUED, next_attempt_at=when)
     enqueued = []
@@ -80,15 +82,31 @@ def test_retries_are_reenqueued_only_where_the_backend_can_defer(settings, monke
         "enqueue",
         lambda ids, run_after=None: enqueued.append((ids, run_after)),
     )
-    queueing.enqueue_retries([row])  # the immediate backend cannot defer
+    queueing.enqueue_waiting(
+        [row.pk], delivered=[]
+    )  # the immediate backend cannot defer
     assert enqueued == []
     settings.TASKS = {
         "default": {"BACKEND": f"{settings.TASKS_MODULE}.backends.dummy.DummyBackend"}
     }
-    queueing.enqueue_retries([row])
+    queueing.enqueue_waiting([row.pk], delivered=[])
     assert enqueued == [([row.pk], when)]
-    queueing.enqueue_retries([SmsLogFactory(status=SmsLog.Status.SENT)])
-    assert len(enqueued) == 1
+    scheduled = SmsLogFactory(
+        status=SmsLog.Status.QUEUED, send_at=when + timedelta(seconds=5)
+    )
+    queueing.enqueue_waiting([scheduled.pk], delivered=[])
+    assert enqueued[-1] == ([scheduled.pk], when + timedelta(seconds=5))
+
+
+def test_nothing_is_reenqueued_when_every_row_was_settled(settings, monkeypatch):
+    settings.TASKS = {
+        "default": {"BACKEND": f"{settings.TASKS_MODULE}.backends.dummy.DummyBackend"}
+    }
+    sent = SmsLogFactory(status=SmsLog.Status.SENT)
+    monkeypatch.setattr(
+        queueing, "enqueue", lambda ids, run_after=None: pytest.fail("enqueued")
+    )
+    queueing.enqueue_waiting([sent.pk], delivered=[sent])
 
 
 def test_rows_to_refresh():

@@ -1,0 +1,73 @@
+"""Refresh delivery statuses of sent messages, or settle stuck ones (--sweep)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from django_turkeysms import delivery, queueing
+from django_turkeysms.conf import conf
+from django_turkeysms.exceptions import TurkeySmsError
+from django_turkeysms.management.commands._util import Progress, parse_duration
+from django_turkeysms.models import SmsLog
+
+
+class Command(BaseCommand):
+    help = (
+        "Look up the delivery status of sent messages in batches. With --sweep, "
+        "settle messages stuck in SENDING and re-enqueue queued ones whose task was lost."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--since", help="only messages created in this window, e.g. 24h or 7d"
+        )
+        parser.add_argument(
+            "--limit", type=int, default=None, help="look up at most this many"
+        )
+        parser.add_argument(
+            "--sweep", action="store_true", help="settle stuck messages instead"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = int(options["verbosity"])
+        try:
+            if options["sweep"]:
+                self._sweep()
+            else:
+                self._refresh(options["since"], options["limit"])
+        except TurkeySmsError as exc:
+            raise CommandError(str(exc)) from exc
+
+    def _sweep(self) -> None:
+        counts = delivery.sweep_stuck()
+        counts["requeued"] = queueing.requeue_lost()
+        self.stdout.write(
+            f"Swept: {counts['reconciled']} reconciled, {counts['unknown']} marked unknown, "
+            f"{counts['requeued']} re-queued."
+        )
+
+    def _refresh(self, since: str | None, limit: int | None) -> None:
+        rows = SmsLog.objects.awaiting_report().order_by("pk")
+        if since:
+            rows = rows.filter(created_at__gte=timezone.now() - parse_duration(since))
+        ids = list(rows.values_list("pk", flat=True)[:limit])
+        progress = Progress(
+            self.stderr, len(ids), "Refreshing", enabled=self.verbosity > 0
+        )
+        totals: dict[str, int] = {}
+        size = conf.STATUS_BATCH_SIZE
+        for start in range(0, len(ids), size):
+            batch = list(SmsLog.objects.filter(pk__in=ids[start : start + size]))
+            for status, count in delivery.refresh_status(batch).items():
+                totals[status] = totals.get(status, 0) + count
+            progress.advance(len(batch))
+        progress.finish()
+        summary = ", ".join(
+            f"{count} {status}" for status, count in sorted(totals.items())
+        )
+        self.stdout.write(
+            f"Looked up {len(ids)} message(s){': ' + summary if summary else ''}."
+        )

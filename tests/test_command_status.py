@@ -1,0 +1,81 @@
+"""turkeysms_status: status refresh in batches, --since, --limit, --sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from django_turkeysms.management.commands._util import Progress, parse_duration
+from django_turkeysms.models import SmsLog
+from tests.factories import SmsLogFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("turkeysms_status", *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_refreshes_sent_messages_in_batches(settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_BATCH_SIZE": 2}
+    SmsLogFactory.create_batch(5)
+    SmsLogFactory(status=SmsLog.Status.DELIVERED)
+    assert run() == "Looked up 5 message(s): 5 delivered.\n"
+    assert SmsLog.objects.filter(status=SmsLog.Status.DELIVERED).count() == 6
+
+
+def test_since_and_limit():
+    SmsLogFactory(created_at=timezone.now() - timedelta(days=10))
+    SmsLogFactory.create_batch(3)
+    assert (
+        run("--since", "7d", "--limit", "2") == "Looked up 2 message(s): 2 delivered.\n"
+    )
+    assert run("--since", "7d") == "Looked up 1 message(s): 1 delivered.\n"
+
+
+def test_nothing_to_do():
+    assert run() == "Looked up 0 message(s).\n"
+
+
+def test_sweep():
+    SmsLogFactory(
+        status=SmsLog.Status.SENDING,
+        provider_id="",
+        claimed_at=timezone.now() - timedelta(hours=1),
+    )
+    assert run("--sweep") == "Swept: 0 reconciled, 1 marked unknown, 0 re-queued.\n"
+
+
+def test_bad_duration_is_a_command_error():
+    with pytest.raises(CommandError, match="Invalid duration '7 days'"):
+        run("--since", "7 days")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("90s", 90), ("15m", 900), ("24h", 86400), ("2d", 172800), ("1w", 604800)],
+)
+def test_durations(text, expected):
+    assert parse_duration(text) == timedelta(seconds=expected)
+
+
+class FakeTerminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_only():
+    terminal = FakeTerminal()
+    progress = Progress(terminal, 4, "Refreshing")
+    progress.advance(2)
+    progress.finish()
+    assert terminal.getvalue() == "\rRefreshing [" + "#" * 15 + "-" * 15 + "] 2/4\n"
+    quiet = StringIO()
+    Progress(quiet, 4, "Refreshing").advance(4)
+    assert quiet.getvalue() == ""

@@ -1,0 +1,180 @@
+"""Asynchronous sending with real worker processes on PostgreSQL and Redis.
+
+Every test commits real rows (transactional tests) so that separate worker
+processes see them; the sandbox counts what reached the "provider".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from django_turkeysms import send_sms
+from django_turkeysms.models import SmsLog
+from tests_services.conftest import wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+FINAL = (SmsLog.Status.SENT, SmsLog.Status.FAILED, SmsLog.Status.UNKNOWN)
+
+
+def numbers(count: int) -> list[str]:
+    return [f"+90532{n:07d}" for n in range(count)]
+
+
+def all_final(count: int) -> bool:
+    return SmsLog.objects.filter(status__in=FINAL).count() == count
+
+
+def provider_sends(sandbox) -> Counter[str]:
+    return Counter(message.number for message in sandbox.messages)
+
+
+def assert_each_sent_exactly_once(sandbox, count: int) -> None:
+    sends = provider_sends(sandbox)
+    assert len(sends) == count
+    assert set(sends.values()) == {1}
+    assert SmsLog.objects.filter(status=SmsLog.Status.SENT).count() == count
+    for log in SmsLog.objects.only("recipient", "provider_id"):
+        assert sandbox.sends_for(str(log.recipient).lstrip("+")) == 1
+
+
+def send_in_transaction(text: str, to: list[str], **kwargs):
+    with transaction.atomic():
+        return send_sms(text, to, **kwargs)
+
+
+def test_two_db_workers_drain_a_thousand_messages(services, workers):
+    services.configure(ASYNC=True, TASK_BACKEND="db", TASK_BATCH_SIZE=50)
+    logs = send_in_transaction("Merhaba", numbers(1000))
+    assert {log.status for log in logs} == {SmsLog.Status.QUEUED}
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.count() == 20  # 1,000 messages, 20 tasks
+    workers.start("db", 2)
+    wait_for(lambda: all_final(1000), timeout=180, message="1,000 final rows")
+    assert_each_sent_exactly_once(services.sandbox, 1000)
+
+
+def test_rq_workers_drain_a_thousand_messages(services, workers, redis_queue):
+    services.configure(ASYNC=True, TASK_BACKEND="rq", TASK_BATCH_SIZE=50)
+    send_in_transaction("Merhaba", numbers(1000))
+    import django_rq
+
+    assert django_rq.get_queue("default").count == 20
+    workers.start("rq", 2)
+    wait_for(lambda: all_final(1000), timeout=180, message="1,000 final rows")
+    assert_each_sent_exactly_once(services.sandbox, 1000)
+
+
+def test_killed_worker_loses_nothing_and_sends_nothing_twice(services, workers, capsys):
+    services.configure(
+        ASYNC=True,
+        TASK_BACKEND="db",
+        TASK_BATCH_SIZE=50,
+        SENDING_TIMEOUT=2.0,
+        QUEUED_TIMEOUT=2.0,
+    )
+    services.sandbox.inject("latency", seconds=0.02)
+    send_in_transaction("Merhaba", numbers(1000))
+    victim, _survivor = workers.start("db", 2)
+    wait_for(
+        lambda: SmsLog.objects.filter(status=SmsLog.Status.SENT).count() >= 250,
+        timeout=120,
+        message="a quarter of the drain",
+    )
+    workers.kill(victim)
+    killed_at = timezone.now()
+    workers.start("db", 1)  # the restart
+
+    def settled():
+        if timezone.now() > killed_at + timedelta(seconds=2.5):
+            call_command("turkeysms_status", "--sweep", verbosity=0)
+        return all_final(1000)
+
+    wait_for(
+        settled, timeout=180, interval=0.5, message="every row final after the kill"
+    )
+    sends = provider_sends(services.sandbox)
+    assert max(sends.values()) == 1  # no duplicates
+    statuses = Counter(SmsLog.objects.values_list("status", flat=True))
+    assert set(statuses) <= {SmsLog.Status.SENT, SmsLog.Status.UNKNOWN}
+    for log in SmsLog.objects.filter(status=SmsLog.Status.SENT):
+        assert sends[str(log.recipient).lstrip("+")] == 1
+    unknown = list(SmsLog.objects.filter(status=SmsLog.Status.UNKNOWN).order_by("pk"))
+    assert all(log.result_code == "LOCAL-INTERRUPTED" for log in unknown)
+    with capsys.disabled():
+        print(
+            f"\nSIGKILL mid-drain: {statuses[SmsLog.Status.SENT]} sent, {len(unknown)} unknown "
+            f"(ids {[log.pk for log in unknown][:10]}…); provider saw {sum(sends.values())} messages, "
+            "none twice"
+        )
+
+
+def test_rolled_back_transaction_sends_and_enqueues_nothing(services, workers):
+    services.configure(ASYNC=True, TASK_BACKEND="db")
+    from django_tasks_db.models import DBTaskResult
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_sms("Merhaba", numbers(5))
+        raise RuntimeError("rolled back")
+    workers.start("db", 1)
+    assert SmsLog.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+    assert services.sandbox.request_count == 0
+
+
+@pytest.mark.parametrize("kind", ["db", "rq"])
+def test_scheduled_send_waits_for_send_at(services, workers, request, kind):
+    if kind == "rq":
+        request.getfixturevalue("redis_queue")
+    services.configure(ASYNC=True, TASK_BACKEND=kind)
+    workers.start(kind, 1)
+    send_at = timezone.now() + timedelta(seconds=3)
+    [log] = send_in_transaction("Randevunuz yarın.", numbers(1), send_at=send_at)
+    wait_for(
+        lambda: timezone.now() >= send_at - timedelta(seconds=0.5),
+        timeout=5,
+        message="just before send_at",
+    )
+    log.refresh_from_db()
+    assert log.status == SmsLog.Status.QUEUED
+    assert services.sandbox.messages == []
+    wait_for(
+        lambda: SmsLog.objects.get(pk=log.pk).status == SmsLog.Status.SENT,
+        timeout=30,
+        message="sent",
+    )
+    log.refresh_from_db()
+    assert log.sent_at >= send_at
+    assert services.sandbox.messages[0].created >= send_at
+
+
+def test_transient_failure_is_retried_by_the_worker(services, workers):
+    services.configure(
+        ASYNC=True, TASK_BACKEND="db", RETRY_BASE_DELAY=0.5, RETRY_MAX_DELAY=1.0
+    )
+    services.sandbox.inject("http_503", number="905320000000", times=2)
+    send_in_transaction("Merhaba", numbers(3))
+    workers.start("db", 1)
+    wait_for(lambda: all_final(3), timeout=60, message="3 final rows")
+    log = SmsLog.objects.get(recipient="+905320000000")
+    assert (log.status, log.attempts) == (SmsLog.Status.SENT, 3)
+    assert services.sandbox.requests_for("905320000000") == 3
+    assert services.sandbox.sends_for("905320000000") == 1
+
+
+def test_a_task_delivered_twice_sends_once(services, workers):
+    services.configure(ASYNC=True, TASK_BACKEND="db")
+    logs = send_in_transaction("Merhaba", numbers(10))
+    from django_turkeysms.queueing import enqueue
+
+    enqueue([log.pk for log in logs])  # the same rows, a second task
+    workers.start("db", 2)
+    wait_for(lambda: all_final(10), timeout=60, message="10 final rows")
+    assert_each_sent_exactly_once(services.sandbox, 10)
