@@ -11,4 +11,9 @@ class TurkeySmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from django_turkeysms import checks  # noqa: F401 - registers the checks
+        from django_turkeysms.receivers import record_login_time
+
+        user_logged_in.connect(record_login_time, dispatch_uid="turkeysms_login_time")

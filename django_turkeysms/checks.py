@@ -13,6 +13,9 @@
 | W002 | ``PHONENUMBER_DEFAULT_REGION`` is unset |
 | W004 | a provider backend uses a plain ``http://`` base URL outside DEBUG |
 | W005 | the task backend cannot defer, so scheduled sends (``send_at``) fail |
+| E008 | an OTP setting is out of bounds (length, TTL > 10 min, mode, delivery) |
+| W003 | OTP settings weaker than recommended (length < 6, too many attempts) |
+| W006 | OTP limits kept in a per-process local-memory cache outside DEBUG |
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from django_turkeysms.conf import DEFAULTS, conf
 from django_turkeysms.handler import sms_backends
@@ -52,14 +56,15 @@ def check_settings(
     """The shape of ``TURKEYSMS`` and the values of its keys."""
     user = conf.user_settings
     if not isinstance(user, dict):
-        return [Error("TURKEYSMS must be a dict.", id="django_turkeysms.E001")]
+        return [Error(_("TURKEYSMS must be a dict."), id="django_turkeysms.E001")]
     errors: list[CheckMessage] = []
     unknown = sorted(set(user) - set(DEFAULTS))
     if unknown:
         errors.append(
             Error(
-                f"TURKEYSMS has unknown key(s): {', '.join(map(str, unknown))}.",
-                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                _("TURKEYSMS has unknown key(s): %(keys)s.")
+                % {"keys": ", ".join(map(str, unknown))},
+                hint=_("Known keys: %(keys)s.") % {"keys": ", ".join(DEFAULTS)},
                 id="django_turkeysms.E001",
             )
         )
@@ -67,7 +72,9 @@ def check_settings(
     if "ALLOWED_COUNTRIES" in user and not _is_country_list(user["ALLOWED_COUNTRIES"]):
         errors.append(
             Error(
-                "TURKEYSMS['ALLOWED_COUNTRIES'] must be None or a list of ISO country codes such as ['TR'].",
+                _(
+                    "TURKEYSMS['ALLOWED_COUNTRIES'] must be None or a list of ISO country codes such as ['TR']."
+                ),
                 id="django_turkeysms.E006",
             )
         )
@@ -84,7 +91,8 @@ def _check_numbers(user: dict[str, Any]) -> list[CheckMessage]:
         if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
             errors.append(
                 Error(
-                    f"TURKEYSMS[{key!r}] must be a positive {'integer' if kinds == (int,) else 'number'}, not {value!r}.",
+                    _("TURKEYSMS[%(key)r] must be a positive number, not %(value)r.")
+                    % {"key": key, "value": value},
                     id="django_turkeysms.E006",
                 )
             )
@@ -109,7 +117,7 @@ def check_backends(
     if not isinstance(backends, dict) or "default" not in backends:
         return [
             Error(
-                "TURKEYSMS['BACKENDS'] must be a dict with a 'default' alias.",
+                _("TURKEYSMS['BACKENDS'] must be a dict with a 'default' alias."),
                 hint='For example {"default": {"BACKEND": "django_turkeysms.backends.turkeysms.SmsBackend", "OPTIONS": {...}}}.',
                 id="django_turkeysms.E002",
             )
@@ -136,7 +144,7 @@ def check_phonenumbers(
     ):  # pragma: no cover - always installed in tests
         messages.append(
             Error(
-                "The phonenumbers library is not installed.",
+                _("The phonenumbers library is not installed."),
                 hint='Install "django-turkeysms[phonenumberslite]" or "django-turkeysms[phonenumbers]".',
                 id="django_turkeysms.E004",
             )
@@ -144,8 +152,10 @@ def check_phonenumbers(
     if not getattr(settings, "PHONENUMBER_DEFAULT_REGION", None):
         messages.append(
             Warning(
-                "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish.",
-                hint='Set PHONENUMBER_DEFAULT_REGION = "TR".',
+                _(
+                    "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish."
+                ),
+                hint=_('Set PHONENUMBER_DEFAULT_REGION = "TR".'),
                 id="django_turkeysms.W002",
             )
         )
@@ -167,8 +177,13 @@ def check_tasks(
     except ImproperlyConfigured as exc:  # InvalidTaskBackend(Error) on 6.x / 5.2
         return [
             Error(
-                f"TURKEYSMS['ASYNC'] is on but the task backend {alias!r} is not usable: {exc}",
-                hint="Configure it in TASKS, or set TURKEYSMS['TASK_BACKEND'] to a configured alias.",
+                _(
+                    "TURKEYSMS['ASYNC'] is on but the task backend %(alias)r is not usable: %(error)s"
+                )
+                % {"alias": alias, "error": exc},
+                hint=_(
+                    "Configure it in TASKS, or set TURKEYSMS['TASK_BACKEND'] to a configured alias."
+                ),
                 id="django_turkeysms.E005",
             )
         ]
@@ -180,17 +195,105 @@ def _task_backend_warnings(alias: str, backend: Any) -> list[CheckMessage]:
     if type(backend).__name__ == "DummyBackend":
         messages.append(
             Warning(
-                f"TURKEYSMS['ASYNC'] is on with the dummy task backend {alias!r}: no SMS will ever be sent.",
+                _(
+                    "TURKEYSMS['ASYNC'] is on with the dummy task backend %(alias)r: no SMS will ever be sent."
+                )
+                % {"alias": alias},
                 id="django_turkeysms.W001",
             )
         )
     if not getattr(backend, "supports_defer", False):
         messages.append(
             Warning(
-                f"The task backend {alias!r} cannot defer tasks: scheduled sends (send_at) will be refused, "
-                "and retries wait for the sweeper.",
-                hint="Use a backend with supports_defer, such as django-tasks-db or django-tasks-rq.",
+                _(
+                    "The task backend %(alias)r cannot defer tasks: scheduled sends (send_at) "
+                    "will be refused, and retries wait for the sweeper."
+                )
+                % {"alias": alias},
+                hint=_(
+                    "Use a backend with supports_defer, such as django-tasks-db or django-tasks-rq."
+                ),
                 id="django_turkeysms.W005",
+            )
+        )
+    return messages
+
+
+@register(Tags.security)
+def check_otp(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """OTP settings: hard limits are errors, weak but legal choices are warnings."""
+    messages = _otp_errors()
+    if not messages:
+        messages.extend(_otp_warnings())
+    return messages
+
+
+def _otp_errors() -> list[CheckMessage]:
+    problems = []
+    if not 4 <= conf.OTP_LENGTH <= 10:
+        problems.append(_("TURKEYSMS['OTP_LENGTH'] must be between 4 and 10 digits."))
+    if not 0 < conf.OTP_TTL <= 600:
+        problems.append(
+            _(
+                "TURKEYSMS['OTP_TTL'] must be at most 600 seconds (NIST SP 800-63B: 10 minutes)."
+            )
+        )
+    if conf.OTP_MODE not in ("local", "provider"):
+        problems.append(_("TURKEYSMS['OTP_MODE'] must be 'local' or 'provider'."))
+    if conf.OTP_DELIVERY not in ("inline", "background"):
+        problems.append(
+            _("TURKEYSMS['OTP_DELIVERY'] must be 'inline' or 'background'.")
+        )
+    if conf.OTP_MODE == "provider":
+        problems.extend(_provider_otp_problems())
+    return [Error(str(problem), id="django_turkeysms.E008") for problem in problems]
+
+
+def _provider_otp_problems() -> list[str]:
+    problems = []
+    if conf.OTP_LENGTH not in (4, 5, 6):
+        problems.append(_("With OTP_MODE 'provider', OTP_LENGTH must be 4, 5 or 6."))
+    backend = (
+        sms_backends.get(conf.OTP_BACKEND) if conf.OTP_BACKEND in sms_backends else None
+    )
+    if backend is not None and not backend.supports_provider_otp:
+        problems.append(
+            _(
+                "OTP_MODE 'provider' needs a backend that generates codes; %(alias)r cannot."
+            )
+            % {"alias": conf.OTP_BACKEND}
+        )
+    return problems
+
+
+def _otp_warnings() -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    weak = (
+        conf.OTP_LENGTH < 6 or conf.OTP_MAX_ATTEMPTS > 10 or conf.OTP_MAX_FAILURES > 100
+    )
+    if weak:
+        messages.append(
+            Warning(
+                _("OTP settings are weaker than recommended."),
+                hint=_(
+                    "Use OTP_LENGTH ≥ 6, OTP_MAX_ATTEMPTS ≤ 10 and OTP_MAX_FAILURES ≤ 100."
+                ),
+                id="django_turkeysms.W003",
+            )
+        )
+    cache_backend = settings.CACHES.get(conf.OTP_CACHE, {}).get("BACKEND", "")
+    if cache_backend.endswith("LocMemCache") and not settings.DEBUG:
+        messages.append(
+            Warning(
+                _(
+                    "OTP limits use a local-memory cache, which every process keeps for itself."
+                ),
+                hint=_(
+                    "Point TURKEYSMS['OTP_CACHE'] at a shared cache such as Redis or Memcached."
+                ),
+                id="django_turkeysms.W006",
             )
         )
     return messages

@@ -29,6 +29,36 @@ DEFAULTS: dict[str, Any] = {
     "SENDING_TIMEOUT": 600.0,
     "QUEUED_TIMEOUT": 600.0,
     "STATUS_BATCH_SIZE": 100,
+    # OTP
+    "OTP_MODE": "local",
+    "OTP_LENGTH": 6,
+    "OTP_TTL": 300,
+    "OTP_MAX_ATTEMPTS": 5,
+    "OTP_MAX_FAILURES": 100,
+    "OTP_RESEND_COOLDOWN": 60,
+    "OTP_MAX_SENDS": 5,
+    "OTP_SEND_WINDOW": 600,
+    "OTP_IP_MAX_SENDS": 20,
+    "OTP_IP_MAX_VERIFIES": 60,
+    "OTP_IP_WINDOW": 600,
+    "OTP_DAILY_BUDGET": 10_000,
+    "OTP_ALLOWED_COUNTRIES": ["TR"],
+    "OTP_PREFIX_DIGITS": 8,
+    "OTP_PREFIX_MIN_SENDS": 20,
+    "OTP_PREFIX_MIN_VERIFY_RATE": 0.2,
+    "OTP_PREFIX_WINDOW": 3600,
+    "OTP_PREFIX_BLOCK": 43_200,
+    "OTP_TRUSTED_PROXIES": [],
+    "OTP_PROXY_HEADER": "HTTP_X_FORWARDED_FOR",
+    "OTP_BACKEND": "default",
+    "OTP_SENDER": None,
+    "OTP_CACHE": "default",
+    "OTP_DELIVERY": "background",
+    "OTP_MESSAGE_TEMPLATE": "django_turkeysms/otp_message.txt",
+    "OTP_WEBOTP_DOMAIN": None,
+    "OTP_BASE_TEMPLATE": "django_turkeysms/base.html",
+    "OTP_SUCCESS_URL": None,
+    "OTP_REAUTH_WINDOW": 300,
 }
 
 
@@ -107,6 +137,129 @@ class Settings:
     @property
     def STATUS_BATCH_SIZE(self) -> int:
         return int(self._get("STATUS_BATCH_SIZE"))
+
+    # -- OTP -----------------------------------------------------------------------
+
+    @property
+    def OTP_MODE(self) -> str:
+        return str(self._get("OTP_MODE"))
+
+    @property
+    def OTP_LENGTH(self) -> int:
+        return int(self._get("OTP_LENGTH"))
+
+    @property
+    def OTP_TTL(self) -> float:
+        return float(self._get("OTP_TTL"))
+
+    @property
+    def OTP_MAX_ATTEMPTS(self) -> int:
+        return int(self._get("OTP_MAX_ATTEMPTS"))
+
+    @property
+    def OTP_MAX_FAILURES(self) -> int:
+        return int(self._get("OTP_MAX_FAILURES"))
+
+    @property
+    def OTP_RESEND_COOLDOWN(self) -> float:
+        return float(self._get("OTP_RESEND_COOLDOWN"))
+
+    @property
+    def OTP_MAX_SENDS(self) -> int:
+        return int(self._get("OTP_MAX_SENDS"))
+
+    @property
+    def OTP_SEND_WINDOW(self) -> float:
+        return float(self._get("OTP_SEND_WINDOW"))
+
+    @property
+    def OTP_IP_MAX_SENDS(self) -> int:
+        return int(self._get("OTP_IP_MAX_SENDS"))
+
+    @property
+    def OTP_IP_MAX_VERIFIES(self) -> int:
+        return int(self._get("OTP_IP_MAX_VERIFIES"))
+
+    @property
+    def OTP_IP_WINDOW(self) -> float:
+        return float(self._get("OTP_IP_WINDOW"))
+
+    @property
+    def OTP_DAILY_BUDGET(self) -> int | None:
+        budget = self._get("OTP_DAILY_BUDGET")
+        return None if budget is None else int(budget)
+
+    @property
+    def OTP_ALLOWED_COUNTRIES(self) -> list[str] | None:
+        allowed = self._get("OTP_ALLOWED_COUNTRIES")
+        return None if allowed is None else [str(code).upper() for code in allowed]
+
+    @property
+    def OTP_PREFIX_DIGITS(self) -> int:
+        return int(self._get("OTP_PREFIX_DIGITS"))
+
+    @property
+    def OTP_PREFIX_MIN_SENDS(self) -> int:
+        return int(self._get("OTP_PREFIX_MIN_SENDS"))
+
+    @property
+    def OTP_PREFIX_MIN_VERIFY_RATE(self) -> float:
+        return float(self._get("OTP_PREFIX_MIN_VERIFY_RATE"))
+
+    @property
+    def OTP_PREFIX_WINDOW(self) -> float:
+        return float(self._get("OTP_PREFIX_WINDOW"))
+
+    @property
+    def OTP_PREFIX_BLOCK(self) -> float:
+        return float(self._get("OTP_PREFIX_BLOCK"))
+
+    @property
+    def OTP_TRUSTED_PROXIES(self) -> list[str]:
+        return [str(network) for network in self._get("OTP_TRUSTED_PROXIES")]
+
+    @property
+    def OTP_PROXY_HEADER(self) -> str:
+        return str(self._get("OTP_PROXY_HEADER"))
+
+    @property
+    def OTP_BACKEND(self) -> str:
+        return str(self._get("OTP_BACKEND"))
+
+    @property
+    def OTP_SENDER(self) -> str | None:
+        sender = self._get("OTP_SENDER")
+        return None if sender is None else str(sender)
+
+    @property
+    def OTP_CACHE(self) -> str:
+        return str(self._get("OTP_CACHE"))
+
+    @property
+    def OTP_DELIVERY(self) -> str:
+        return str(self._get("OTP_DELIVERY"))
+
+    @property
+    def OTP_MESSAGE_TEMPLATE(self) -> str:
+        return str(self._get("OTP_MESSAGE_TEMPLATE"))
+
+    @property
+    def OTP_WEBOTP_DOMAIN(self) -> str | None:
+        domain = self._get("OTP_WEBOTP_DOMAIN")
+        return str(domain) if domain else None
+
+    @property
+    def OTP_BASE_TEMPLATE(self) -> str:
+        return str(self._get("OTP_BASE_TEMPLATE"))
+
+    @property
+    def OTP_SUCCESS_URL(self) -> str | None:
+        url = self._get("OTP_SUCCESS_URL")
+        return str(url) if url else None
+
+    @property
+    def OTP_REAUTH_WINDOW(self) -> float:
+        return float(self._get("OTP_REAUTH_WINDOW"))
 
 
 conf = Settings()

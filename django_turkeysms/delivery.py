@@ -22,7 +22,7 @@ import logging
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +53,8 @@ from django_turkeysms.signals import sms_failed, sms_sent, sms_status_changed
 logger = logging.getLogger(__name__)
 
 Outcome = SendResult | SmsSendError
+#: How one prepared message is sent; ``backend.send`` unless a caller says otherwise.
+Transmit = Callable[[BaseSmsBackend, PreparedSms], SendResult]
 
 #: Where a status lookup may move a row from, per target status (never backwards).
 _STATUS_SOURCES: dict[str, tuple[str, ...]] = {
@@ -75,11 +77,13 @@ def deliver(
     log_ids: Sequence[int],
     *,
     texts: Mapping[int, str] | None = None,
+    transmit: Transmit | None = None,
     now: datetime | None = None,
 ) -> list[SmsLog]:
     """Send the due QUEUED rows among ``log_ids`` that this call manages to claim.
 
-    ``texts`` supplies texts that are not stored in the log (OTP messages).
+    ``texts`` supplies texts that are not stored in the log (OTP messages);
+    ``transmit`` replaces ``backend.send`` (provider-generated OTP codes).
     Returns the claimed rows in their final state; rows claimed by someone else,
     not yet due, or already final are skipped.
     """
@@ -89,7 +93,7 @@ def deliver(
         return []
     outcomes: dict[int, Outcome] = {}
     for alias, rows in _by_backend(claimed).items():
-        outcomes.update(_transmit(alias, rows, texts or {}))
+        outcomes.update(_transmit(alias, rows, texts or {}, transmit))
     _record(claimed, outcomes, token)
     return claimed
 
@@ -129,7 +133,10 @@ def _by_backend(rows: Iterable[SmsLog]) -> dict[str, list[SmsLog]]:
 
 
 def _transmit(
-    alias: str, rows: list[SmsLog], texts: Mapping[int, str]
+    alias: str,
+    rows: list[SmsLog],
+    texts: Mapping[int, str],
+    transmit: Transmit | None,
 ) -> dict[int, Outcome]:
     """Send each row through its backend; returns pk → result or error."""
     try:
@@ -138,7 +145,9 @@ def _transmit(
         _release(rows)
         raise
     prepared = [_prepared(row, texts) for row in rows]
-    results = send_all(backend, prepared, max_workers=conf.MAX_WORKERS)
+    results = send_all(
+        backend, prepared, max_workers=conf.MAX_WORKERS, transmit=transmit
+    )
     return {row.pk: result for row, result in zip(rows, results, strict=True)}
 
 
@@ -147,6 +156,7 @@ def send_all(
     messages: Sequence[PreparedSms | SmsSendError],
     *,
     max_workers: int,
+    transmit: Transmit | None = None,
 ) -> list[Outcome]:
     """Send through one opened backend, at most ``max_workers`` at a time.
 
@@ -154,11 +164,12 @@ def send_all(
     ``max_workers`` connections are opened. Errors are returned, not raised.
     """
     workers = min(max_workers, len(messages))
+    attempt = partial(_attempt, backend, transmit or type(backend).send)
     with backend:
         if workers <= 1:
-            return [_attempt(backend, message) for message in messages]
+            return [attempt(message) for message in messages]
         with ThreadPoolExecutor(workers, thread_name_prefix="turkeysms") as pool:
-            return list(pool.map(partial(_attempt, backend), messages))
+            return list(pool.map(attempt, messages))
 
 
 def _prepared(row: SmsLog, texts: Mapping[int, str]) -> PreparedSms | SmsSendError:
@@ -180,11 +191,13 @@ def _prepared(row: SmsLog, texts: Mapping[int, str]) -> PreparedSms | SmsSendErr
     )
 
 
-def _attempt(backend: BaseSmsBackend, message: PreparedSms | SmsSendError) -> Outcome:
+def _attempt(
+    backend: BaseSmsBackend, transmit: Transmit, message: PreparedSms | SmsSendError
+) -> Outcome:
     if isinstance(message, SmsSendError):
         return message
     try:
-        return backend.send(message)
+        return transmit(backend, message)
     except SmsSendError as exc:
         return exc
     except Exception as exc:  # a backend bug must not lose the row's state

@@ -26,6 +26,7 @@ from django_turkeysms.signals import pre_send
 
 __all__ = [
     "deliver",
+    "queue_message",
     "refresh_status",
     "retry_due",
     "send_message",
@@ -65,18 +66,29 @@ def send_sms(
 def send_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
     """Validate, log and send (or queue) ``message``; return its log rows."""
     plan = prepare(message, backend)
-    if message.idempotency_key:
+    rows, created = _log(plan)
+    queued = [row.pk for row in rows if row.status == SmsStatus.QUEUED]
+    if created and queued and _dispatch(plan, queued):
+        return list(SmsLog.objects.filter(batch=rows[0].batch).order_by("pk"))
+    return rows
+
+
+def queue_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
+    """Validate and log ``message`` without sending it; the caller delivers."""
+    rows, _created = _log(prepare(message, backend))
+    return rows
+
+
+def _log(plan: Plan) -> tuple[list[SmsLog], bool]:
+    """The message's rows, and whether this call created them (not a retried key)."""
+    if plan.message.idempotency_key:
         earlier = _earlier_rows(plan)
         if earlier is not None:
-            return earlier
-    batch = uuid.uuid4()
-    rows = _create_rows(plan, batch)
+            return earlier, False
+    rows = _create_rows(plan, uuid.uuid4())
     if rows is None:  # lost an idempotency race to a concurrent identical call
-        return _earlier_rows(plan) or []
-    queued = [row.pk for row in rows if row.status == SmsStatus.QUEUED]
-    if queued and _dispatch(plan, queued):
-        return list(SmsLog.objects.filter(batch=batch).order_by("pk"))
-    return rows
+        return _earlier_rows(plan) or [], False
+    return rows, True
 
 
 def _dispatch(plan: Plan, ids: list[int]) -> bool:

@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.cache import cache
 
 PROVIDER_BACKEND = "django_turkeysms.backends.turkeysms.SmsBackend"
 
@@ -25,6 +26,14 @@ def provider_settings(sandbox, **options):
             "default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": backend_options}
         }
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache: every test starts without any."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

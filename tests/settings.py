@@ -74,7 +74,18 @@ TURKEYSMS = {
     "BACKENDS": {
         "default": {"BACKEND": "django_turkeysms.backends.locmem.SmsBackend"},
     },
+    "OTP_DELIVERY": "inline",
 }
+
+AUTHENTICATION_BACKENDS = [
+    "django_turkeysms.auth.PhoneOtpBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "turkeysms:login"
+LOGIN_REDIRECT_URL = "/"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("tr", "Türkçe"), ("ar", "العربية")]
+USE_I18N = True
 
 # Django 6 ships the Tasks framework; 5.2 uses the django-tasks backport.
 TASKS_MODULE = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"

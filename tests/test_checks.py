@@ -29,6 +29,12 @@ def run_all():
 
 @pytest.mark.django_db
 def test_correct_configuration_passes(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
     settings.TURKEYSMS = {
         "BACKENDS": {
             "default": {
@@ -171,3 +177,59 @@ def test_checks_are_registered(settings):
     settings.TURKEYSMS = {"BACKENDS": {}}
     with pytest.raises(SystemCheckError, match="django_turkeysms.E002"):
         call_command("check", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, []),
+        ({"OTP_LENGTH": 3}, ["django_turkeysms.E008"]),
+        ({"OTP_LENGTH": 11}, ["django_turkeysms.E008"]),
+        ({"OTP_TTL": 601}, ["django_turkeysms.E008"]),
+        ({"OTP_MODE": "magic"}, ["django_turkeysms.E008"]),
+        ({"OTP_DELIVERY": "carrier-pigeon"}, ["django_turkeysms.E008"]),
+        ({"OTP_MODE": "provider"}, ["django_turkeysms.E008"]),
+        (
+            {"OTP_MODE": "provider", "OTP_LENGTH": 8},
+            ["django_turkeysms.E008", "django_turkeysms.E008"],
+        ),
+        ({"OTP_LENGTH": 4}, ["django_turkeysms.W003"]),
+        ({"OTP_MAX_ATTEMPTS": 20}, ["django_turkeysms.W003"]),
+        ({"OTP_MAX_FAILURES": 1000}, ["django_turkeysms.W003"]),
+    ],
+    ids=repr,
+)
+def test_otp_settings(settings, overrides, expected):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, **overrides}
+    assert ids(checks.check_otp()) == expected
+
+
+def test_provider_otp_with_a_capable_backend(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+        }
+    }
+    options = {"api_key": "k", "sender": "S"}
+    settings.TURKEYSMS = {
+        "BACKENDS": {"default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": options}},
+        "OTP_MODE": "provider",
+    }
+    assert checks.check_otp() == []
+
+
+def test_local_memory_cache_for_otp_limits(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM}
+    assert ids(checks.check_otp()) == ["django_turkeysms.W006"]
+    settings.DEBUG = True
+    assert checks.check_otp() == []

@@ -52,3 +52,12 @@ TURKEYSMS = json.loads(
     or '{"BACKENDS": {"default": {"BACKEND": "django_turkeysms.backends.locmem.SmsBackend"}}}'
 )
 SILENCED_SYSTEM_CHECKS = ["django_turkeysms.W004"]  # the sandbox speaks plain http
+# OTP limits need a cache every process shares.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get(
+            "TURKEYSMS_REDIS_CACHE_URL", "redis://127.0.0.1:6379/8"
+        ),
+    }
+}

@@ -80,7 +80,7 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(services, workers, 
         SENDING_TIMEOUT=2.0,
         QUEUED_TIMEOUT=2.0,
     )
-    services.sandbox.inject("latency", seconds=0.02)
+    services.sandbox.inject("latency", seconds=0.05)
     send_in_transaction("Merhaba", numbers(1000))
     victim, _survivor = workers.start("db", 2)
     wait_for(

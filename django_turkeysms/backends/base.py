@@ -30,6 +30,7 @@ class BaseSmsBackend:
     requires_sender: ClassVar[bool] = False
     supports_status_lookup: ClassVar[bool] = False
     supports_balance: ClassVar[bool] = False
+    supports_provider_otp: ClassVar[bool] = False
 
     def __init__(self, *, alias: str = "default", **options: Any) -> None:
         self.alias = alias
@@ -102,6 +103,15 @@ class BaseSmsBackend:
     def get_balance(self) -> Balance:
         """The account balance; only where ``supports_balance``."""
         raise UnsupportedFeature(f"{type(self).__name__} cannot report a balance.")
+
+    def send_otp(self, *, to: str, digits: int, lang: int) -> tuple[SendResult, str]:
+        """Have the provider generate and send a code; only where ``supports_provider_otp``.
+
+        Returns the result and the code (to be hashed, never stored).
+        """
+        raise UnsupportedFeature(
+            f"{type(self).__name__} cannot send provider OTP codes."
+        )
 
     def check(self) -> list[CheckMessage]:
         """System-check messages about this backend's own options."""

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.utils.translation import gettext as _
 
 from django_turkeysms.backends.base import BaseSmsBackend
 from django_turkeysms.client import (
@@ -101,15 +102,21 @@ class SmsBackend(BaseSmsBackend):
         if self.method not in METHODS:
             messages.append(
                 Error(
-                    f"SMS backend {self.alias!r}: method must be 'POST' or 'GET', not {self.method!r}.",
+                    _(
+                        "SMS backend %(alias)r: method must be 'POST' or 'GET', not %(method)r."
+                    )
+                    % {"alias": self.alias, "method": self.method},
                     id="django_turkeysms.E007",
                 )
             )
         if urlsplit(self.client.base_url).scheme != "https" and not settings.DEBUG:
             messages.append(
                 Warning(
-                    f"SMS backend {self.alias!r} talks to {self.client.base_url} over plain http.",
-                    hint="Use an https:// base_url outside development; the API key travels in every request.",
+                    _("SMS backend %(alias)r talks to %(url)s over plain http.")
+                    % {"alias": self.alias, "url": self.client.base_url},
+                    hint=_(
+                        "Use an https:// base_url outside development; the API key travels in every request."
+                    ),
                     id="django_turkeysms.W004",
                 )
             )

@@ -1,0 +1,176 @@
+"""Abuse limits kept in Django's cache: per-IP counters, the daily OTP budget and
+the SMS-pumping prefix guard; and the client IP behind trusted proxies.
+
+Counters are fixed windows (``cache.add`` then ``cache.incr``, both atomic on
+Redis and Memcached). A cache that fails closes the door: :class:`LimitsUnavailable`
+is raised and the caller refuses, so an outage never means unlimited SMS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from datetime import date
+
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.http import HttpRequest
+
+from django_turkeysms.conf import conf
+
+PREFIX = "turkeysms"
+
+
+class LimitsUnavailable(Exception):
+    """The cache behind the limits failed; callers must refuse."""
+
+
+def _cache() -> BaseCache:
+    return caches[conf.OTP_CACHE]
+
+
+def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
+    """Count one event; the seconds to wait if it went over ``limit``, else None."""
+    now = time.time()
+    bucket = int(now // window)
+    cache_key = f"{PREFIX}:{name}:{key}:{bucket}"
+    try:
+        cache = _cache()
+        cache.add(cache_key, 0, timeout=int(window) + 1)
+        count = cache.incr(cache_key)
+    except Exception as exc:  # any cache failure: fail closed
+        raise LimitsUnavailable(str(exc)) from exc
+    if count > limit:
+        return (bucket + 1) * window - now
+    return None
+
+
+def claim_cooldown(key: str, seconds: float) -> float | None:
+    """Start a cooldown for ``key`` unless one runs: the seconds left, or None.
+
+    ``cache.add`` is atomic, so of many parallel requests exactly one gets in.
+    """
+    if seconds <= 0:
+        return None
+    cache_key = f"{PREFIX}:cooldown:{key}"
+    until = time.time() + seconds
+    try:
+        cache = _cache()
+        if cache.add(cache_key, until, timeout=int(seconds) + 1):
+            return None
+        left = float(cache.get(cache_key) or 0) - time.time()
+        if left <= 0:  # a marker outliving its second: take it over
+            cache.set(cache_key, until, timeout=int(seconds) + 1)
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
+    return left if left > 0 else None
+
+
+def budget_exceeded() -> bool:
+    """Count one OTP SMS against today's ``OTP_DAILY_BUDGET``."""
+    budget = conf.OTP_DAILY_BUDGET
+    if budget is None:
+        return False
+    return (
+        hit("budget", date.today().isoformat(), limit=budget, window=86_400) is not None
+    )
+
+
+# -- the prefix guard (SMS pumping) -----------------------------------------------------
+
+
+def prefix_of(e164: str) -> str:
+    """The number without its last digits: ``+90532123`` for ``+905321234567``."""
+    return e164[: 1 + conf.OTP_PREFIX_DIGITS]
+
+
+def prefix_blocked(e164: str) -> float | None:
+    """Seconds a blocked prefix stays blocked, or None."""
+    try:
+        until = _cache().get(_block_key(prefix_of(e164)))
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
+    remaining = float(until) - time.time() if until else 0.0
+    return remaining if remaining > 0 else None
+
+
+def record_prefix_send(e164: str) -> float | None:
+    """Count a send to the prefix; block it when sends pile up unverified.
+
+    Returns the block duration when this send triggered a block.
+    """
+    prefix = prefix_of(e164)
+    window = conf.OTP_PREFIX_WINDOW
+    hit("prefix-sends", prefix, limit=10**9, window=window)
+    sends, verifies = _prefix_counts(prefix, window)
+    if (
+        sends < conf.OTP_PREFIX_MIN_SENDS
+        or verifies >= sends * conf.OTP_PREFIX_MIN_VERIFY_RATE
+    ):
+        return None
+    block = conf.OTP_PREFIX_BLOCK
+    try:
+        _cache().set(_block_key(prefix), time.time() + block, timeout=int(block) + 1)
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
+    return block
+
+
+def record_prefix_verification(e164: str) -> None:
+    """Count a successful verification for the prefix."""
+    hit("prefix-verifies", prefix_of(e164), limit=10**9, window=conf.OTP_PREFIX_WINDOW)
+
+
+def _prefix_counts(prefix: str, window: float) -> tuple[int, int]:
+    bucket = int(time.time() // window)
+    keys = [
+        f"{PREFIX}:{name}:{prefix}:{bucket}"
+        for name in ("prefix-sends", "prefix-verifies")
+    ]
+    try:
+        values = _cache().get_many(keys)
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
+    return int(values.get(keys[0], 0)), int(values.get(keys[1], 0))
+
+
+def _block_key(prefix: str) -> str:
+    return f"{PREFIX}:prefix-block:{prefix}"
+
+
+# -- client IP ---------------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's IP: ``REMOTE_ADDR``, or the proxy header's nearest untrusted hop
+    when ``REMOTE_ADDR`` is one of ``OTP_TRUSTED_PROXIES``."""
+    if request is None:
+        return None
+    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    if remote is None or not _trusted(remote):
+        return remote
+    hops = [
+        hop.strip() for hop in request.META.get(conf.OTP_PROXY_HEADER, "").split(",")
+    ]
+    for hop in reversed([hop for hop in hops if hop]):
+        address = _valid_ip(hop)
+        if address is None:
+            return remote
+        if not _trusted(address):
+            return address
+    return remote
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(
+        ip in ipaddress.ip_network(net, strict=False)
+        for net in conf.OTP_TRUSTED_PROXIES
+    )
