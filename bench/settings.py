@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 
 from tests_services.settings import *  # noqa: F403
-from tests_services.settings import INSTALLED_APPS, postgres_database
+from tests_services.settings import postgres_database
 
 DATABASE_NAME = os.environ.get("TURKEYSMS_BENCH_DB", "turkeysms_bench")
 # Workers keep their connection (CONN_MAX_AGE None).
 DATABASES = {"default": postgres_database(DATABASE_NAME, CONN_MAX_AGE=None)}
-INSTALLED_APPS = [*INSTALLED_APPS, "bench"]
 DEBUG = False
+ROOT_URLCONF = "bench.urls"

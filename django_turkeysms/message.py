@@ -142,3 +142,11 @@ class Balance:
 
     local_sms: int
     international_tl: Decimal
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Who the provider says the API key belongs to."""
+
+    user_id: str
+    account_name: str

@@ -14,6 +14,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.message import Category, SmsStatus
+from django_turkeysms.phone import mask
 
 #: What the log stores instead of a body it must not keep.
 REDACTED = "[redacted]"
@@ -103,6 +104,7 @@ class SmsLog(models.Model):
         verbose_name = _("SMS log entry")
         verbose_name_plural = _("SMS log")
         ordering = ["-created_at", "-id"]
+        permissions = [("send_sms", _("Can send SMS from the admin"))]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="turkeysms_log_created"),
             models.Index(
@@ -110,6 +112,9 @@ class SmsLog(models.Model):
                 name="turkeysms_log_recipient",
             ),
             models.Index(fields=["status", "-created_at"], name="turkeysms_log_status"),
+            models.Index(
+                fields=["category", "-created_at"], name="turkeysms_log_category"
+            ),
             models.Index(
                 fields=["status", "next_attempt_at"], name="turkeysms_log_due"
             ),
@@ -124,7 +129,7 @@ class SmsLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SMS #{self.pk} to {self.recipient} ({self.status})"
+        return f"SMS #{self.pk} to {mask(self.recipient)} ({self.status})"
 
 
 class OtpChallengeQuerySet(models.QuerySet["OtpChallenge"]):
@@ -192,7 +197,7 @@ class OtpChallenge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} code for {self.phone}"
+        return f"{self.purpose} code for {mask(self.phone)}"
 
 
 class VerifiedPhone(models.Model):

@@ -13,7 +13,13 @@ from django_turkeysms.exceptions import (
     SmsSendError,
     UnsupportedFeature,
 )
-from django_turkeysms.message import Balance, PreparedSms, SendResult, StatusResult
+from django_turkeysms.message import (
+    AccountInfo,
+    Balance,
+    PreparedSms,
+    SendResult,
+    StatusResult,
+)
 
 
 class BaseSmsBackend:
@@ -31,6 +37,7 @@ class BaseSmsBackend:
     supports_status_lookup: ClassVar[bool] = False
     supports_balance: ClassVar[bool] = False
     supports_provider_otp: ClassVar[bool] = False
+    supports_account: ClassVar[bool] = False
 
     def __init__(self, *, alias: str = "default", **options: Any) -> None:
         self.alias = alias
@@ -103,6 +110,10 @@ class BaseSmsBackend:
     def get_balance(self) -> Balance:
         """The account balance; only where ``supports_balance``."""
         raise UnsupportedFeature(f"{type(self).__name__} cannot report a balance.")
+
+    def account(self) -> AccountInfo:
+        """Check the credentials; who the provider says we are. Only where ``supports_account``."""
+        raise UnsupportedFeature(f"{type(self).__name__} has no provider account.")
 
     def send_otp(self, *, to: str, digits: int, lang: int) -> tuple[SendResult, str]:
         """Have the provider generate and send a code; only where ``supports_provider_otp``.

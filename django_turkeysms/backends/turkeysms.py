@@ -16,7 +16,13 @@ from django_turkeysms.client import (
     SendResponse,
     TurkeySmsClient,
 )
-from django_turkeysms.message import Balance, PreparedSms, SendResult, StatusResult
+from django_turkeysms.message import (
+    AccountInfo,
+    Balance,
+    PreparedSms,
+    SendResult,
+    StatusResult,
+)
 
 METHODS = ("POST", "GET")
 
@@ -43,6 +49,7 @@ class SmsBackend(BaseSmsBackend):
     supports_status_lookup = True
     supports_balance = True
     supports_provider_otp = True
+    supports_account = True
 
     def __init__(self, *, alias: str = "default", **options: Any) -> None:
         super().__init__(alias=alias, **options)
@@ -90,6 +97,10 @@ class SmsBackend(BaseSmsBackend):
             text=response.status_text,
             raw=response.raw,
         )
+
+    def account(self) -> AccountInfo:
+        response = self.client.authenticate()
+        return AccountInfo(user_id=response.user_id, account_name=response.account_name)
 
     def get_balance(self) -> Balance:
         response = self.client.balance()

@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from types import FrameType
+from typing import Protocol
 
 from django_turkeysms.sandbox.faults import RESULT_STYLES
 from django_turkeysms.sandbox.service import Sandbox
@@ -46,6 +47,15 @@ def banner(sandbox: Sandbox) -> str:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+class Output(Protocol):
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
+
+
+class CannotListen(Exception):
+    """The sandbox could not bind its address; the message says which and why."""
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -55,22 +65,44 @@ def wait_forever() -> None:
         time.sleep(3600)
 
 
-def run(sandbox: Sandbox) -> int:
-    """Start, print the banner, serve until interrupted; the exit status."""
+def serve(sandbox: Sandbox, out: Output | None = None) -> None:
+    """Start, write the banner to ``out`` (stdout), serve until SIGINT or SIGTERM.
+
+    Raises :class:`CannotListen` when the address cannot be bound. Shared with the
+    ``turkeysms_sandbox`` management command.
+    """
+    out = sys.stdout if out is None else out
+    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
     try:
-        sandbox.start()
-    except OSError as error:
-        print(
-            f"Cannot listen on {sandbox.host}:{sandbox.port}: {error}", file=sys.stderr
-        )
-        return 1
-    try:
-        print(banner(sandbox), flush=True)
+        _start(sandbox)
+        out.write(banner(sandbox) + "\n")
+        out.flush()
         wait_forever()
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.stop()
+        for number, handler in previous.items():
+            if handler is not None:
+                signal.signal(number, handler)
+
+
+def _start(sandbox: Sandbox) -> None:
+    try:
+        sandbox.start()
+    except OSError as error:
+        raise CannotListen(
+            f"Cannot listen on {sandbox.host}:{sandbox.port}: {error}"
+        ) from error
+
+
+def run(sandbox: Sandbox) -> int:
+    """Serve until interrupted; the exit status."""
+    try:
+        serve(sandbox)
+    except CannotListen as error:
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -83,13 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         delivery_delay=args.delivery_delay,
         result_style=args.result_style,
     )
-    previous = {number: signal.signal(number, _interrupt) for number in STOP_SIGNALS}
-    try:
-        return run(sandbox)
-    finally:
-        for number, handler in previous.items():
-            if handler is not None:
-                signal.signal(number, handler)
+    return run(sandbox)
 
 
 if __name__ == "__main__":
