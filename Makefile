@@ -10,12 +10,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
-.PHONY: help test test-services demo lint type tox clean
+.PHONY: help test test-services test-e2e demo lint type tox clean
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
 	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
-	@echo "make demo   start the sandbox and send one SMS through the client"
+	@echo "make test-e2e  browser tests (Playwright driving /usr/bin/chromium)"
+	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
 	@echo "make lint   ruff check + format check;  make type   mypy --strict"
 	@echo "make tox    the tox matrix ($(TOX_ENVS))"
 
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services --group e2e
 	@touch $@
 
 test: $(STAMP)
@@ -35,15 +36,20 @@ test: $(STAMP)
 test-services: $(STAMP)
 	$(BIN)/python -m pytest tests_services --ds=tests_services.settings $(PYTEST_ARGS)
 
+# Playwright drives the system's Chromium (CHROMIUM=/usr/bin/chromium); no browser
+# download. Screenshots land in artifacts/screenshots/.
+test-e2e: $(STAMP)
+	PYTHONPATH=example_project $(BIN)/python -m pytest tests_e2e --ds=tests_e2e.settings $(PYTEST_ARGS)
+
 demo: $(STAMP)
-	$(BIN)/python example_project/send_one.py
+	$(BIN)/python example_project/run_demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 type: $(STAMP)
-	$(BIN)/mypy django_turkeysms tests tests_services bench
+	$(BIN)/mypy django_turkeysms tests tests_services tests_e2e bench
 
 tox: $(STAMP)
 	$(BIN)/tox run -e $(TOX_ENVS)

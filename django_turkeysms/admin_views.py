@@ -158,6 +158,9 @@ class DashboardView(_AdminPageMixin, TemplateView):
             status_bars=dashboard.status_bars(days),
             credit_bars=dashboard.credit_bars(days),
             rate_points=dashboard.rate_points(days),
+            rate_line=" ".join(
+                f"{x:.1f},{y:.1f}" for x, y, _label in dashboard.rate_points(days)
+            ),
             legend=[
                 (status.label, colour)
                 for status, colour in dashboard.STATUS_COLOURS.items()

@@ -124,17 +124,16 @@ def credit_bars(days: list[Day]) -> list[Rect]:
     ]
 
 
-def rate_points(days: list[Day]) -> str:
-    """SVG polyline points for the delivery rate (0–100 %), skipping empty days."""
+def rate_points(days: list[Day]) -> list[tuple[float, float, str]]:
+    """(x, y, label) of the delivery rate (0–100 %) per day, skipping empty days."""
     width = WIDTH / max(len(days), 1)
     points = []
     for index, day in enumerate(days):
         rate = day.delivery_rate
         if rate is not None:
-            points.append(
-                f"{index * width + width / 2:.1f},{HEIGHT - HEIGHT * rate:.1f}"
-            )
-    return " ".join(points)
+            label = f"{day.day:%d %b}: {100 * rate:.1f} %"
+            points.append((index * width + width / 2, HEIGHT - HEIGHT * rate, label))
+    return points
 
 
 def cached_balance(alias: str = "default") -> tuple[Balance | None, str]:
