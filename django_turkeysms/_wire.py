@@ -25,7 +25,11 @@ TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0", ""})
 
 _PRINT_R_LINE = re.compile(r"^\s*\[(?P<key>[^\]]+)\] => ?(?P<value>.*)$")
-_LEADING_INT = re.compile(r"^\s*(-?\d+)")
+# A counter has a few digits; a longer run is not a counter (and int() refuses
+# more than 4,300 digits).
+_LEADING_INT = re.compile(r"^\s*(-?\d{1,18})(?!\d)")
+# Provider answers are flat or one level deep; deeper nesting is not an answer.
+MAX_DEPTH = 32
 
 
 def decode_body(body: bytes) -> str:
@@ -54,21 +58,25 @@ def _parse_json(text: str) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(text)
     except ValueError as exc:
         raise MalformedResponse("The response is not valid JSON.") from exc
+    except RecursionError as exc:
+        raise MalformedResponse("The JSON response is nested too deeply.") from exc
     return data
 
 
 def _parse_print_r(lines: list[str]) -> dict[str, Any]:
     """Read ``Array ( [key] => value … )``; nested arrays become nested dicts."""
-    result, end = _read_print_r_block(lines, 1)
+    result, end = _read_print_r_block(lines, 1, depth=0)
     if end is None:
         raise MalformedResponse("The print_r response is truncated.")
     return result
 
 
 def _read_print_r_block(
-    lines: list[str], start: int
+    lines: list[str], start: int, *, depth: int
 ) -> tuple[dict[str, Any], int | None]:
     """Read from the line after ``Array`` to its closing ``)``; return the next index."""
+    if depth > MAX_DEPTH:
+        raise MalformedResponse("The print_r response is nested too deeply.")
     if start >= len(lines) or lines[start].strip() != "(":
         return {}, None
     data: dict[str, Any] = {}
@@ -83,7 +91,7 @@ def _read_print_r_block(
             continue
         key, value = match["key"].strip(), match["value"].rstrip()
         if value.strip() == "Array":
-            nested, after = _read_print_r_block(lines, index)
+            nested, after = _read_print_r_block(lines, index, depth=depth + 1)
             if after is None:
                 return data, None
             data[key], index = nested, after
@@ -104,7 +112,11 @@ def as_result(value: object) -> bool:
             return True
         if token in FALSE_VALUES:
             return False
-    raise MalformedResponse(f"Unexpected 'result' value: {str(value)[:40]!r}.")
+    # The value itself is not quoted: a broken answer may echo the request's key.
+    raise MalformedResponse(
+        f"Unexpected 'result' value (a {type(value).__name__} of "
+        f"{len(str(value))} characters)."
+    )
 
 
 def as_text(value: object) -> str:

@@ -117,6 +117,7 @@ def check_text(text: object, language: str) -> SegmentInfo:
         )
     if not text.strip():
         raise EmptyMessage("The message text is empty.")
+    _check_surrogates(text)
     if language not in LANGUAGES:
         choices = ", ".join(repr(name) for name in LANGUAGES)
         raise InvalidMessage(f"Unknown language {language!r}; use one of {choices}.")
@@ -132,6 +133,16 @@ def check_text(text: object, language: str) -> SegmentInfo:
             max_segments=conf.MAX_SEGMENTS,
         )
     return info
+
+
+def _check_surrogates(text: str) -> None:
+    """A lone surrogate is no character: it cannot be sent as UTF-8 at all."""
+    for position, character in enumerate(text):
+        if "\ud800" <= character <= "\udfff":
+            raise InvalidMessage(
+                f"The message text holds a lone surrogate (U+{ord(character):04X}) "
+                f"at position {position}; it is not a character and cannot be sent."
+            )
 
 
 def check_sender(sender: str | None, backend: BaseSmsBackend) -> str:
