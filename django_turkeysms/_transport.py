@@ -44,16 +44,17 @@ from .exceptions import (
 
 _state = threading.local()
 
-_SECRET_QUERY = re.compile(r"(?i)(api_key=)[^&\s\"']*")
+# The key, and the message text of a GET send (it may hold an OTP code).
+_SECRET_QUERY = re.compile(r"(?i)((?:api_key|(?<=[?&])text)=)[^&\s\"']*")
 
 
 def mask_query_secrets(text: str) -> str:
-    """Replace the value of every ``api_key=`` query parameter with ``***``."""
+    """Replace the value of every ``api_key=`` and ``text=`` query parameter."""
     return _SECRET_QUERY.sub(r"\1***", text)
 
 
 class _QuerySecretFilter(logging.Filter):
-    """Masks ``api_key=…`` in urllib3's request-line log records."""
+    """Masks ``api_key=…`` and ``text=…`` in urllib3's request-line log records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
