@@ -45,6 +45,15 @@ def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
     return None
 
 
+def _peek(name: str, key: str, *, window: float) -> int:
+    """The count :func:`hit` has reached in the current window, without counting."""
+    cache_key = f"{PREFIX}:{name}:{key}:{int(time.time() // window)}"
+    try:
+        return int(_cache().get(cache_key, 0))
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
+
+
 def claim_cooldown(key: str, seconds: float) -> float | None:
     """Start a cooldown for ``key`` unless one runs: the seconds left, or None.
 
@@ -66,14 +75,16 @@ def claim_cooldown(key: str, seconds: float) -> float | None:
     return left if left > 0 else None
 
 
-def budget_exceeded() -> bool:
-    """Count one OTP SMS against today's ``OTP_DAILY_BUDGET``."""
+def budget_exceeded(*, count: bool = True) -> bool:
+    """Whether today's ``OTP_DAILY_BUDGET`` is spent, counting one OTP SMS against
+    it when ``count`` (otherwise only look)."""
     budget = conf.OTP_DAILY_BUDGET
     if budget is None:
         return False
-    return (
-        hit("budget", date.today().isoformat(), limit=budget, window=86_400) is not None
-    )
+    day = date.today().isoformat()
+    if count:
+        return hit("budget", day, limit=budget, window=86_400) is not None
+    return _peek("budget", day, window=86_400) >= budget
 
 
 # -- the prefix guard (SMS pumping) -----------------------------------------------------
@@ -100,13 +111,8 @@ def record_prefix_send(e164: str) -> float | None:
     Returns the block duration when this send triggered a block.
     """
     prefix = prefix_of(e164)
-    window = conf.OTP_PREFIX_WINDOW
-    hit("prefix-sends", prefix, limit=10**9, window=window)
-    sends, verifies = _prefix_counts(prefix, window)
-    if (
-        sends < conf.OTP_PREFIX_MIN_SENDS
-        or verifies >= sends * conf.OTP_PREFIX_MIN_VERIFY_RATE
-    ):
+    hit("prefix-sends", prefix, limit=10**9, window=conf.OTP_PREFIX_WINDOW)
+    if not _pumping(prefix):
         return None
     block = conf.OTP_PREFIX_BLOCK
     try:
@@ -114,6 +120,22 @@ def record_prefix_send(e164: str) -> float | None:
     except Exception as exc:
         raise LimitsUnavailable(str(exc)) from exc
     return block
+
+
+def prefix_block_due(e164: str) -> float | None:
+    """What :func:`record_prefix_send` would answer, counting and blocking nothing
+    (for decoy sends, which must be refused exactly when a real one would be)."""
+    return conf.OTP_PREFIX_BLOCK if _pumping(prefix_of(e164), pending=1) else None
+
+
+def _pumping(prefix: str, *, pending: int = 0) -> bool:
+    """Many sends to ``prefix`` and few verifications: SMS pumping."""
+    sends, verifies = _prefix_counts(prefix, conf.OTP_PREFIX_WINDOW)
+    sends += pending
+    return (
+        sends >= conf.OTP_PREFIX_MIN_SENDS
+        and verifies < sends * conf.OTP_PREFIX_MIN_VERIFY_RATE
+    )
 
 
 def record_prefix_verification(e164: str) -> None:

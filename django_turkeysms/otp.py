@@ -177,8 +177,7 @@ def _issue(
         )
         _start_cooldown(e164, purpose, now)
         _check_limit("send-phone", e164, conf.OTP_MAX_SENDS, conf.OTP_SEND_WINDOW)
-        if deliver:
-            _check_budget_and_prefix(e164)
+        _check_budget_and_prefix(e164, record=deliver)
         if previous is not None:  # the old code stops working
             OtpChallenge.objects.filter(pk=previous.pk).update(expires_at=now)
         challenge = _new_challenge(e164, purpose, ip, user, now, previous=previous)
@@ -187,9 +186,7 @@ def _issue(
         # A code the provider generates is hashed when it arrives; an undelivered
         # (decoy) code is hashed like any other and simply never sent.
         challenge.code_hash = "" if provider else hash_code(challenge.pk, code)
-        text, log_id = (
-            otp_delivery.log_message(challenge, code) if deliver else ("", None)
-        )
+        text, log_id = _log_message(challenge, code, deliver=deliver)
         challenge.sms_log_id = log_id
         challenge.save()
     return challenge, text, log_id
@@ -229,13 +226,27 @@ def _start_cooldown(e164: str, purpose: str, now: datetime) -> None:
         )
 
 
-def _check_budget_and_prefix(e164: str) -> None:
+def _log_message(
+    challenge: OtpChallenge, code: str, *, deliver: bool
+) -> tuple[str, int | None]:
+    if deliver:
+        return otp_delivery.log_message(challenge, code)
+    otp_delivery.rehearse_message(challenge, code)
+    return "", None
+
+
+def _check_budget_and_prefix(e164: str, *, record: bool) -> None:
+    """Refuse a blocked prefix or a spent budget; count the send when ``record``.
+
+    A decoy (``record`` false) is refused exactly when a real send would be, so
+    that an unknown number answers like a known one, but it counts nothing.
+    """
     blocked = limits.prefix_blocked(e164)
     if blocked:
         raise _refused("prefix", blocked)
-    if limits.budget_exceeded():
+    if limits.budget_exceeded(count=record):
         raise _refused("budget", 3600.0)
-    block = limits.record_prefix_send(e164)
+    block = limits.record_prefix_send(e164) if record else limits.prefix_block_due(e164)
     if block:
         logger.warning(
             "OTP sends to prefix %s blocked for %.0f s (SMS pumping?)",

@@ -27,6 +27,7 @@ from django_turkeysms.delivery import deliver
 from django_turkeysms.exceptions import SmsSendError
 from django_turkeysms.message import Category, PreparedSms, SendResult, SmsMessage
 from django_turkeysms.models import OtpChallenge
+from django_turkeysms.preparing import prepare
 from django_turkeysms.sending import queue_message
 
 #: What the log row holds for a provider-generated code (never a real code).
@@ -56,21 +57,34 @@ def render_message(code: str, *, purpose: str) -> str:
 
 def log_message(challenge: OtpChallenge, code: str) -> tuple[str, int]:
     """Write the SMS log row for the challenge; return (text, row id)."""
+    message = otp_message(challenge, code)
+    [row] = queue_message(message, backend=conf.OTP_BACKEND)
+    return message.text, row.pk
+
+
+def rehearse_message(challenge: OtpChallenge, code: str) -> None:
+    """Build and validate the message a decoy challenge would send, write nothing.
+
+    An unknown number on login gets a decoy challenge; doing the same rendering
+    and validation as a real send keeps the two answers alike in time.
+    """
+    prepare(otp_message(challenge, code), conf.OTP_BACKEND)
+
+
+def otp_message(challenge: OtpChallenge, code: str) -> SmsMessage:
     provider = challenge.mode == OtpChallenge.Mode.PROVIDER
     text = (
         PROVIDER_PLACEHOLDER
         if provider
         else render_message(code, purpose=challenge.purpose)
     )
-    message = SmsMessage(
+    return SmsMessage(
         text,
         str(challenge.phone),
         sender=conf.OTP_SENDER,
         category=Category.OTP,
         tag=f"otp:{challenge.purpose}",
     )
-    [row] = queue_message(message, backend=conf.OTP_BACKEND)
-    return text, row.pk
 
 
 def dispatch(challenge: OtpChallenge, log_id: int, text: str) -> None:

@@ -324,11 +324,16 @@ def test_per_ip_verify_limit(sms_outbox, settings):
 def test_daily_budget(sms_outbox, no_cooldown, settings):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DAILY_BUDGET": 2}
     send_code("+905321234561", purpose="login")
+    send_code("+905421234560", purpose="login", deliver=False)  # a decoy: not counted
     send_code("+905421234562", purpose="login")
     with pytest.raises(OtpThrottled) as info:
         send_code("+905051234563", purpose="login")
     assert info.value.reason == "budget"
-    send_code("+905051234563", purpose="login", deliver=False)  # no SMS, no budget
+    # An unknown number's decoy is refused exactly like a real send.
+    with pytest.raises(OtpThrottled) as decoy:
+        send_code("+905051234564", purpose="login", deliver=False)
+    assert decoy.value.reason == "budget"
+    assert len(sms_outbox) == 2
 
 
 def test_prefix_guard_blocks_pumped_prefixes(sms_outbox, no_cooldown, settings):
@@ -345,8 +350,32 @@ def test_prefix_guard_blocks_pumped_prefixes(sms_outbox, no_cooldown, settings):
     assert info.value.retry_after > 3600
     with pytest.raises(OtpThrottled):
         send_code("+905321234508", purpose="login")
+    with pytest.raises(OtpThrottled):  # a decoy is refused like a real send
+        send_code("+905321234507", purpose="login", deliver=False)
     send_code("+905421234500", purpose="login")  # another prefix
     assert len(sms_outbox) == 5
+
+
+def test_decoys_neither_count_towards_nor_trigger_the_prefix_guard(
+    sms_outbox, no_cooldown, settings
+):
+    settings.TURKEYSMS = {
+        **settings.TURKEYSMS,
+        "OTP_PREFIX_MIN_SENDS": 3,
+        "OTP_PREFIX_MIN_VERIFY_RATE": 0.5,
+    }
+    for n in range(5):  # unknown numbers: no SMS, so no pumping either
+        send_code(f"+90532123450{n}", purpose="login", deliver=False)
+    send_code("+905321234509", purpose="login")
+    send_code("+905321234508", purpose="login")
+    # The third real send would block the prefix: a decoy now is refused too,
+    # and the prefix is still open for the real send.
+    with pytest.raises(OtpThrottled) as decoy:
+        send_code("+905321234507", purpose="login", deliver=False)
+    assert decoy.value.reason == "prefix"
+    with pytest.raises(OtpThrottled):
+        send_code("+905321234506", purpose="login")
+    assert len(sms_outbox) == 2
 
 
 def test_verifications_keep_a_prefix_open(sms_outbox, no_cooldown, settings):
