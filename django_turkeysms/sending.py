@@ -68,9 +68,10 @@ def send_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLo
     plan = prepare(message, backend)
     rows, created = _log(plan)
     queued = [row.pk for row in rows if row.status == SmsStatus.QUEUED]
-    if created and queued and _dispatch(plan, queued):
-        return list(SmsLog.objects.filter(batch=rows[0].batch).order_by("pk"))
-    return rows
+    if not (created and queued):
+        return rows
+    delivered = {row.pk: row for row in _dispatch(plan, queued)}
+    return [delivered.get(row.pk, row) for row in rows]
 
 
 def queue_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
@@ -91,19 +92,17 @@ def _log(plan: Plan) -> tuple[list[SmsLog], bool]:
     return rows, True
 
 
-def _dispatch(plan: Plan, ids: list[int]) -> bool:
-    """Deliver now (returns True), or enqueue after commit when sending asynchronously."""
+def _dispatch(plan: Plan, ids: list[int]) -> list[SmsLog]:
+    """Deliver now and return the delivered rows, or enqueue after commit (none yet)."""
     if plan.message.category == Category.OTP:
         # The text of an OTP message exists only in memory: deliver it now.
-        deliver(ids, texts=dict.fromkeys(ids, plan.message.text))
-        return True
+        return deliver(ids, texts=dict.fromkeys(ids, plan.message.text))
     if conf.ASYNC or plan.send_at is not None:
         from django_turkeysms.queueing import enqueue_on_commit
 
         enqueue_on_commit(ids, run_after=plan.send_at)
-        return False
-    deliver(ids)
-    return True
+        return []
+    return deliver(ids)
 
 
 def _create_rows(plan: Plan, batch: uuid.UUID) -> list[SmsLog] | None:
