@@ -1,4 +1,4 @@
-"""turkeysms_status: status refresh in batches, --since, --limit, --sweep."""
+"""turkeysms_status: status refresh in batches, --since, --limit, --sweep, --unknown."""
 
 from __future__ import annotations
 
@@ -50,6 +50,27 @@ def test_sweep():
         claimed_at=timezone.now() - timedelta(hours=1),
     )
     assert run("--sweep") == "Swept: 0 reconciled, 1 marked unknown, 0 re-queued.\n"
+
+
+def test_unknown_lists_messages_with_an_unknown_outcome():
+    old = SmsLogFactory(
+        status=SmsLog.Status.UNKNOWN,
+        recipient="+905321234567",
+        result_code="LOCAL-INTERRUPTED",
+        result_message="Interrupted while sending.",
+        created_at=timezone.now() - timedelta(days=10),
+    )
+    recent = SmsLogFactory(status=SmsLog.Status.UNKNOWN, result_code="")
+    SmsLogFactory(status=SmsLog.Status.SENT)
+    lines = run("--unknown").splitlines()
+    assert lines[0].startswith(f"#{old.pk}  ")
+    assert lines[0].endswith(
+        "  +90 532 *** ** 67  LOCAL-INTERRUPTED  Interrupted while sending."
+    )
+    assert lines[1].startswith(f"#{recent.pk}  ") and "  -  " in lines[1]
+    assert lines[2] == "2 message(s) with an unknown outcome."
+    assert run("--unknown", "--since", "7d").splitlines()[-1].startswith("1 message")
+    assert run("--unknown", "--limit", "1").splitlines()[-1].startswith("1 message")
 
 
 def test_bad_duration_is_a_command_error():

@@ -12,12 +12,14 @@ from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.management.commands._util import Progress, parse_duration
 from django_turkeysms.models import SmsLog
+from django_turkeysms.phone import mask
 
 
 class Command(BaseCommand):
     help = (
         "Look up the delivery status of sent messages in batches. With --sweep, "
-        "settle messages stuck in SENDING and re-enqueue queued ones whose task was lost."
+        "settle messages stuck in SENDING and re-enqueue queued ones whose task was "
+        "lost; with --unknown, list messages whose outcome is unknown."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,12 +32,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--sweep", action="store_true", help="settle stuck messages instead"
         )
+        parser.add_argument(
+            "--unknown",
+            action="store_true",
+            help="list messages that may or may not have been sent (status UNKNOWN)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = int(options["verbosity"])
         try:
             if options["sweep"]:
                 self._sweep()
+            elif options["unknown"]:
+                self._list_unknown(options["since"], options["limit"])
             else:
                 self._refresh(options["since"], options["limit"])
         except TurkeySmsError as exc:
@@ -48,6 +57,20 @@ class Command(BaseCommand):
             f"Swept: {counts['reconciled']} reconciled, {counts['unknown']} marked unknown, "
             f"{counts['requeued']} re-queued."
         )
+
+    def _list_unknown(self, since: str | None, limit: int | None) -> None:
+        """One line per UNKNOWN message, oldest first: check before retrying them."""
+        rows = SmsLog.objects.filter(status=SmsLog.Status.UNKNOWN).order_by("pk")
+        if since:
+            rows = rows.filter(created_at__gte=timezone.now() - parse_duration(since))
+        count = 0
+        for row in rows[:limit].iterator():
+            count += 1
+            self.stdout.write(
+                f"#{row.pk}  {row.created_at:%Y-%m-%d %H:%M:%S}  {mask(row.recipient)}"
+                f"  {row.result_code or '-'}  {row.result_message}"
+            )
+        self.stdout.write(f"{count} message(s) with an unknown outcome.")
 
     def _refresh(self, since: str | None, limit: int | None) -> None:
         rows = SmsLog.objects.awaiting_report().order_by("pk")
