@@ -10,12 +10,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
-.PHONY: help test test-services test-e2e demo lint type tox clean
+.PHONY: help test test-services test-e2e reliability bench demo lint type tox clean
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
 	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
 	@echo "make test-e2e  browser tests (Playwright driving /usr/bin/chromium)"
+	@echo "make reliability  the reliability and security suite at full counts, with figures"
+	@echo "make bench  benchmarks B1-B8 on PostgreSQL (BENCH_ARGS=--quick: small sizes)"
 	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
 	@echo "make lint   ruff check + format check;  make type   mypy --strict"
 	@echo "make tox    the tox matrix ($(TOX_ENVS))"
@@ -40,6 +42,19 @@ test-services: $(STAMP)
 # download. Screenshots land in artifacts/screenshots/.
 test-e2e: $(STAMP)
 	PYTHONPATH=example_project $(BIN)/python -m pytest tests_e2e --ds=tests_e2e.settings $(PYTEST_ARGS)
+
+# The README's "Reliability and security" figures: the whole default suite (every
+# log record is checked for secrets) with 50 runs per fault and 10,000 examples per
+# property, then the PostgreSQL part: worker kills, concurrency, enumeration timing.
+reliability: $(STAMP)
+	TURKEYSMS_RELIABILITY_LONG=1 $(BIN)/python -m pytest tests -q $(PYTEST_ARGS)
+	TURKEYSMS_RELIABILITY_LONG=1 $(BIN)/python -m pytest tests_services/test_fault_kills.py \
+		tests_services/test_send_concurrency.py tests_services/test_otp_concurrency.py \
+		tests_services/test_enumeration.py --ds=tests_services.settings -q $(PYTEST_ARGS)
+
+# The README's "Performance" table (PostgreSQL at 127.0.0.1:5432, user postgres).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python example_project/run_demo.py

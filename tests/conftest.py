@@ -3,13 +3,26 @@ pytest plugin (entry point ``pytest11``)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
+
+from tests.figures import pytest_terminal_summary  # noqa: F401 (a pytest hook)
+from tests.secrets_capture import capture_secrets  # noqa: F401 (a session fixture)
 
 PROVIDER_BACKEND = "django_turkeysms.backends.turkeysms.SmsBackend"
+
+# Property tests: a few hundred examples in the default run, 10,000 in the long
+# reliability run (``make reliability`` sets TURKEYSMS_RELIABILITY_LONG).
+hypothesis_settings.register_profile("ci", max_examples=300, deadline=None)
+hypothesis_settings.register_profile("long", max_examples=10_000, deadline=None)
+hypothesis_settings.load_profile(
+    "long" if os.environ.get("TURKEYSMS_RELIABILITY_LONG") else "ci"
+)
 
 
 def provider_settings(sandbox, **options):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from django_turkeysms.encoding import (
     GSM7_BASIC,
@@ -21,8 +18,6 @@ from django_turkeysms.encoding import (
     detect_lang,
     encoding_tables,
 )
-
-MAX_EXAMPLES = 10_000 if os.environ.get("HYPOTHESIS_LONG") else 300
 
 # -- the tables of 3GPP TS 23.038, written out by code point (independent copy) ----
 
@@ -295,50 +290,6 @@ def test_forced_lang_accepts_the_int_value():
 def test_forced_lang_rejects_unknown_values():
     with pytest.raises(ValueError, match="7 is not a valid SmsLang"):
         count_segments("hello", 7)
-
-
-# -- properties against the reference ------------------------------------------------
-
-GSM_CHARACTERS = st.sampled_from(GSM7_BASIC)
-EXTENSION_CHARACTERS = st.sampled_from(GSM7_EXTENSION)
-TURKISH_CHARACTERS = st.sampled_from("ĞİŞçğış")
-ARABIC_CHARACTERS = st.sampled_from("مرحبا بكم ١٢٣")
-EMOJI = st.sampled_from("😀🇹🇷👍🏽𝄞")
-
-TEXTS = st.one_of(
-    st.text(GSM_CHARACTERS | EXTENSION_CHARACTERS, max_size=500),
-    st.text(GSM_CHARACTERS | EXTENSION_CHARACTERS | TURKISH_CHARACTERS, max_size=500),
-    st.text(
-        GSM_CHARACTERS
-        | EXTENSION_CHARACTERS
-        | TURKISH_CHARACTERS
-        | ARABIC_CHARACTERS
-        | EMOJI,
-        max_size=300,
-    ),
-    st.text(ARABIC_CHARACTERS | EMOJI, max_size=300),
-    st.text(max_size=200),
-)
-
-
-@given(TEXTS)
-@settings(max_examples=MAX_EXAMPLES, deadline=None)
-def test_count_segments_matches_the_reference(text):
-    info = count_segments(text)
-
-    assert summary(info) == reference(text)
-    assert info.characters == len(text)
-    assert info.lang is detect_lang(text)
-
-
-@given(TEXTS, st.sampled_from(SmsLang))
-@settings(max_examples=MAX_EXAMPLES, deadline=None)
-def test_forced_lang_matches_the_reference(text, lang):
-    if encode(text, lang) is None:
-        with pytest.raises(ValueError, match="cannot encode"):
-            count_segments(text, lang)
-    else:
-        assert summary(count_segments(text, lang)) == reference(text, lang)
 
 
 # -- speed --------------------------------------------------------------------------

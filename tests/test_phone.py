@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import phonenumbers
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 from phonenumber_field.phonenumber import PhoneNumber as FieldPhoneNumber
 
 from django_turkeysms import phone
@@ -330,65 +328,3 @@ def test_mask_caps_unparseable_input():
 def test_mask_phonenumber():
     assert phone.mask(phone.parse_phone(E164)) == "+90 532 *** ** 67"
     assert phone.mask(FieldPhoneNumber.from_string(E164)) == "+90 532 *** ** 67"
-
-
-# -- properties ---------------------------------------------------------------------
-
-PHONE_CHARACTERS = "0123456789+ -().\n\x00a٠٥９\u00a0\u3000"
-PHONE_TOKENS = st.sampled_from([*PHONE_CHARACTERS, "ext", "00", "90", "0532", "850"])
-
-
-@given(
-    st.text()
-    | st.text(PHONE_CHARACTERS)
-    | st.lists(PHONE_TOKENS, max_size=12).map("".join)
-)
-@settings(max_examples=500)
-def test_any_text_raises_only_invalid_phone_number(value):
-    try:
-        number = phone.parse_phone(value)
-    except InvalidPhoneNumber as exc:
-        assert exc.reason in {
-            "empty",
-            "invalid_characters",
-            "too_short",
-            "too_long",
-            "invalid",
-            "not_mobile",
-        }
-        assert len(exc.value) <= 40
-    else:
-        assert phonenumbers.is_valid_number(number)
-        assert phone.to_e164(number).startswith("+")
-    assert isinstance(phone.mask(value), str)
-
-
-@st.composite
-def turkish_mobiles(draw):
-    national = draw(st.from_regex(r"5[0-9]{9}", fullmatch=True))
-    number = phonenumbers.parse(national, "TR")
-    assume(phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE)
-    return number
-
-
-@given(turkish_mobiles())
-def test_turkish_mobiles_round_trip(number):
-    e164 = phone.to_e164(number)
-    national = phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.NATIONAL
-    )
-    spellings = [
-        e164,
-        phone.to_provider(number),
-        national,
-        national.translate(ARABIC_INDIC),
-        phonenumbers.format_number(
-            number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        ).translate(FULL_WIDTH),
-    ]
-
-    assert {phone.normalize(spelling) for spelling in spellings} == {e164}
-    assert phone.parse_phone(e164) == number
-    masked = phone.mask(number)
-    assert masked.startswith("+90 ") and masked.count("*") == 5
-    assert masked[-2:] == e164[-2:]

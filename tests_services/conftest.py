@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import provider_settings
+from tests.figures import pytest_terminal_summary  # noqa: F401 (a pytest hook)
+from tests.secrets_capture import capture_secrets  # noqa: F401 (a session fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
