@@ -8,65 +8,27 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 
-import requests
+from django_turkeysms.sandbox.process import SandboxProcess
+
+__all__ = [
+    "SandboxProcess",
+    "database",
+    "interleaved",
+    "rate",
+    "ratio_line",
+    "report",
+    "sandbox_process",
+]
 
 ROUNDS = 5
 
 
-@dataclass
-class SandboxProcess:
-    base_url: str
-    api_key: str
-    sender: str
-
-    def control(self, method: str, path: str, payload: object | None = None) -> object:
-        response = requests.request(
-            method, self.base_url + path, json=payload, timeout=10
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def set_latency(self, seconds: float) -> None:
-        self.control("DELETE", "/_sandbox/faults")
-        if seconds:
-            self.control(
-                "POST",
-                "/_sandbox/faults",
-                {"kind": "latency", "params": {"seconds": seconds}},
-            )
-
-    def stats(self) -> dict[str, int]:
-        stats = self.control("GET", "/_sandbox/stats")
-        assert isinstance(stats, dict)
-        return stats
-
-
-@contextmanager
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """Run the sandbox in its own process, so that it does not share our GIL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django_turkeysms.sandbox", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(4)]
-        base_url = lines[0].rsplit(" ", 1)[-1]
-        yield SandboxProcess(
-            base_url, lines[1].split(": ", 1)[1], lines[2].split(": ", 1)[1]
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def sandbox_process() -> SandboxProcess:
+    """The sandbox in its own process, so that it does not share our GIL."""
+    return SandboxProcess()
 
 
 def database(settings_module: str = "bench.settings") -> None:

@@ -1,147 +1,122 @@
-"""How many requests per second the in-process sandbox answers on loopback.
+"""How many send requests per second the sandbox answers on loopback (B8).
 
-Run: ``python bench/sandbox_capacity.py [--quick]``. Two variants, each measured
-for a fixed duration, median of three runs:
+    python bench/sandbox_capacity.py [--quick]
 
-* raw-socket loop: one keep-alive socket, one send request at a time (write it,
-  read the whole answer, repeat) - the ceiling for a single synchronous client;
+The sandbox runs in its own process, as in ``bench/send.py``. Variants, interleaved,
+median of 5 rounds:
+
+* the single synchronous clients of B1, one message at a time: the raw-socket
+  loop (one keep-alive socket, no HTTP library — the fastest), a bare
+  ``requests.Session`` loop and our provider backend;
 * sandbox capacity: several client processes, each on its own keep-alive socket,
-  pipelining batches of requests - what the server itself sustains.
+  pipelining batches of requests for a fixed time, started together — what the
+  server itself sustains. The processes are separate so that they share no GIL.
 
-The client processes are separate so that they do not share the server's GIL.
+Target: capacity ≥ 5× the raw-socket loop, so that the sandbox is never what
+limits a client benchmark.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import multiprocessing
-import socket
-import statistics
-import time
-from collections.abc import Callable
-from multiprocessing.queues import Queue
+import sys
+from pathlib import Path
 
-from django_turkeysms.sandbox import Sandbox
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this folder would come first on sys.path and its queue.py would
+# shadow the standard library's ``queue`` (multiprocessing imports it); the root
+# replaces it. Spawned client processes inherit this sys.path.
+sys.path[0] = str(ROOT)
 
-PATH = "/api/v3/gonder/add-content"
+import argparse  # noqa: E402
+import multiprocessing  # noqa: E402
+import os  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+from bench._common import (  # noqa: E402
+    SandboxProcess,
+    interleaved,
+    ratio_line,
+    report,
+    sandbox_process,
+)
+from bench._rawhttp import measure  # noqa: E402
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+    from multiprocessing.synchronize import Barrier
+
 CLIENTS = 3
 BATCH = 32
-RUNS = 3
+RAW = "raw-socket loop (one keep-alive socket)"
+SESSION = "bare requests.Session loop"
+OURS = "ours: provider backend, sequential"
+CAPACITY = f"sandbox capacity ({CLIENTS} processes × {BATCH} pipelined)"
 
 
-def send_request(host: str) -> bytes:
-    body = json.dumps(
-        {
-            "api_key": "sandbox-demo-key",
-            "title": "SANDBOX",
-            "text": "Your order has shipped.",
-            "sentto": "905321234567",
-            "sms_lang": 0,
-            "report": 1,
-            "response_type": "json",
-        }
-    ).encode()
-    head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+def _client(
+    base_url: str,
+    payload: Mapping[str, object],
+    duration: float,
+    start: Barrier,
+    results: Queue[float],
+) -> None:
+    start.wait(timeout=60)  # all clients run over the same window
+    results.put(measure(base_url, payload, duration, BATCH))
 
 
-class ResponseReader:
-    """Counts complete responses on a keep-alive socket (Content-Length framing)."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = b""
-
-    def read(self, count: int) -> None:
-        for _ in range(count):
-            self._read_one()
-
-    def _read_one(self) -> None:
-        while (end := self.buffer.find(b"\r\n\r\n")) < 0:
-            self._receive()
-        head = self.buffer[:end].lower()
-        assert head.startswith(b"http/1.1 200 "), head[:40]
-        start = head.index(b"content-length:") + len(b"content-length:")
-        length = int(head[start:].split(b"\r\n", 1)[0])
-        while len(self.buffer) < end + 4 + length:
-            self._receive()
-        assert b'"TS-1024"' in self.buffer[end + 4 : end + 4 + length]
-        self.buffer = self.buffer[end + 4 + length :]
-
-    def _receive(self) -> None:
-        data = self.sock.recv(262144)
-        if not data:
-            raise ConnectionError("the sandbox closed the connection")
-        self.buffer += data
-
-
-def measure(address: tuple[str, int], duration: float, batch: int) -> float:
-    """Requests per second answered on one socket, ``batch`` in flight at a time."""
-    payload = send_request(f"{address[0]}:{address[1]}") * batch
-    with socket.create_connection(address) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        reader = ResponseReader(sock)
-        done, started = 0, time.perf_counter()
-        deadline = started + duration
-        while time.perf_counter() < deadline:
-            sock.sendall(payload)
-            reader.read(batch)
-            done += batch
-        return done / (time.perf_counter() - started)
-
-
-def _client(address: tuple[str, int], duration: float, results: Queue[float]) -> None:
-    results.put(measure(address, duration, BATCH))
-
-
-def capacity(address: tuple[str, int], duration: float) -> float:
+def capacity(sandbox: SandboxProcess, duration: float) -> float:
     """Requests per second summed over ``CLIENTS`` pipelining client processes."""
+    from bench.send import payload
+
+    sandbox.control("POST", "/_sandbox/reset")  # it keeps every message it accepts
     context = multiprocessing.get_context("spawn")
     results: Queue[float] = context.Queue()
+    start = context.Barrier(CLIENTS)
+    request = payload(sandbox, "905321234567")
     workers = [
-        context.Process(target=_client, args=(address, duration, results))
+        context.Process(
+            target=_client,
+            args=(sandbox.base_url, request, duration, start, results),
+        )
         for _ in range(CLIENTS)
     ]
     for worker in workers:
         worker.start()
-    total = sum(float(results.get(timeout=duration + 30)) for _ in workers)
+    total = sum(float(results.get(timeout=duration + 60)) for _ in workers)
     for worker in workers:
         worker.join()
-        assert worker.exitcode == 0
+        assert worker.exitcode == 0, worker.exitcode
     return total
 
 
-def median_of_runs(
-    sandbox: Sandbox, variant: Callable[[float], float], duration: float
-) -> float:
-    rates: list[float] = []
-    for _ in range(RUNS):
-        sandbox.reset()
-        rates.append(variant(duration))
-    return statistics.median(rates)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="0.5 s per run")
-    duration = 0.5 if parser.parse_args().quick else 3.0
-    with Sandbox(port=0) as sandbox:
-        host, port = sandbox.base_url.removeprefix("http://").rsplit(":", 1)
-        address = (host, int(port))
-        loop = median_of_runs(sandbox, lambda d: measure(address, d, 1), duration)
-        print(f"raw-socket loop (1 socket, 1 request at a time): {loop:,.0f} req/s")
-        total = median_of_runs(sandbox, lambda d: capacity(address, d), duration)
-        print(
-            f"sandbox capacity ({CLIENTS} client processes, "
-            f"{BATCH} pipelined per batch): {total:,.0f} req/s"
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    args = parser.parse_args()
+    count, duration = (200, 0.5) if args.quick else (1000, 3.0)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    # The B1 clients themselves (importing bench.send sets Django up).
+    from bench.send import with_backend, with_raw_socket, with_session
+
+    with sandbox_process() as sandbox:
+        sandbox.set_latency(0)
+        results = interleaved(
+            {
+                RAW: lambda: with_raw_socket(sandbox, count),
+                SESSION: lambda: with_session(sandbox, count),
+                OURS: lambda: with_backend(sandbox, count, 1),
+                CAPACITY: lambda: capacity(sandbox, duration),
+            }
         )
-    print(
-        f"sandbox capacity: {total:,.0f} req/s · raw-socket loop: {loop:,.0f} req/s"
-        f" · ratio {total / loop:.1f}×"
+    report("0 ms sandbox latency, requests answered", results, "req/s")
+    total = results[CAPACITY]
+    ratio_line("sandbox capacity / raw-socket loop", total / results[RAW], 5)
+    best = max((SESSION, OURS), key=results.__getitem__)
+    ratio_line(
+        "sandbox capacity / best requests-based client"
+        f" ({'ours' if best == OURS else 'bare Session'})",
+        total / results[best],
     )
     return 0
 
