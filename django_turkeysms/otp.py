@@ -32,7 +32,7 @@ from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
-from django.db.models import F, Subquery, Sum, Value
+from django.db.models import F, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
@@ -315,9 +315,7 @@ def verify_code(
         )
     except (OtpThrottled, limits.LimitsUnavailable):
         return VerifyResult.TOO_MANY_ATTEMPTS
-    if consecutive_failures(e164) >= conf.OTP_MAX_FAILURES:
-        return VerifyResult.LOCKED
-    result = _check_and_consume(e164, purpose, digits, now or timezone.now())
+    result = _check_and_consume(e164, purpose, digits, now)
     if result is VerifyResult.OK:
         with contextlib.suppress(limits.LimitsUnavailable):
             limits.record_prefix_verification(e164)
@@ -325,15 +323,29 @@ def verify_code(
 
 
 def _check_and_consume(
-    e164: str, purpose: str, digits: str, now: datetime
+    e164: str, purpose: str, digits: str, now: datetime | None
 ) -> VerifyResult:
-    """Under the challenge's row lock: judge the code, count a miss or use it up."""
+    """Under the challenge's row lock: judge the code, count a miss or use it up.
+
+    The phone's failure count comes with the challenge, in the same query.
+    """
     with transaction.atomic():
         challenge = (
-            OtpChallenge.objects.active_for(e164, purpose).select_for_update().first()
+            OtpChallenge.objects.active_for(e164, purpose)
+            .annotate(failures=_failure_total(e164))
+            .select_for_update()
+            .first()
         )
         if challenge is None:
+            # Failures of another purpose lock this one too.
+            if consecutive_failures(e164) >= conf.OTP_MAX_FAILURES:
+                return VerifyResult.LOCKED
             return VerifyResult.NOT_FOUND
+        if (cast("Any", challenge).failures or 0) >= conf.OTP_MAX_FAILURES:
+            return VerifyResult.LOCKED
+        # The time is read once the lock is held: a resend that committed while
+        # this waited has expired the challenge at a time before it.
+        now = now or timezone.now()
         if challenge.expires_at <= now:
             return VerifyResult.EXPIRED
         if challenge.attempts >= conf.OTP_MAX_ATTEMPTS:
@@ -347,16 +359,30 @@ def _check_and_consume(
 
 def consecutive_failures(e164: str) -> int:
     """Wrong codes for this phone since its last successful verification (one query)."""
+    total: Any = _since_last_success(e164).aggregate(total=Sum("attempts"))["total"]
+    return int(total or 0)
+
+
+def _failure_total(e164: str) -> Subquery:
+    """:func:`consecutive_failures` as a subquery of one value."""
+    return Subquery(
+        _since_last_success(e164)
+        .order_by()
+        .values("phone")
+        .annotate(total=Sum("attempts"))
+        .values("total")
+    )
+
+
+def _since_last_success(e164: str) -> QuerySet[OtpChallenge]:
+    """The phone's challenges created after its last successful verification."""
     last_success = (
         OtpChallenge.objects.filter(phone=e164, verified_at__isnull=False)
         .order_by("-verified_at")
         .values("verified_at")[:1]
     )
     since = Coalesce(Subquery(last_success), Value(EPOCH))
-    total: Any = OtpChallenge.objects.filter(
-        phone=e164, created_at__gt=since
-    ).aggregate(total=Sum("attempts"))["total"]
-    return int(total or 0)
+    return OtpChallenge.objects.filter(phone=e164, created_at__gt=since)
 
 
 def unlock(phone_number: object) -> int:
