@@ -17,6 +17,7 @@ Interleaved rounds, medians.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -46,6 +47,7 @@ from django_turkeysms.views import LOGIN_SESSION_KEY  # noqa: E402
 CODE = "424242"
 CONFIRM = reverse("turkeysms:login-confirm")
 WITHOUT_CODE = reverse("login-without-code")
+NUMBERS = itertools.count()  # a new number for every login of the run
 
 
 def prepare(count: int) -> list[tuple[Client, str]]:
@@ -54,7 +56,7 @@ def prepare(count: int) -> list[tuple[Client, str]]:
     clients = []
     now = timezone.now()
     for _ in range(count):
-        phone = f"+90532{uuid.uuid4().int % 10**7:07d}"
+        phone = f"+90532{next(NUMBERS):07d}"
         user = user_model.objects.create(username=uuid.uuid4().hex)
         VerifiedPhone.objects.create(user=user, phone=phone)
         challenge = OtpChallenge(
