@@ -27,6 +27,11 @@ def add(name: str, amount: int = 1) -> None:
     _counts[name] = _counts.get(name, 0) + amount
 
 
+def peak(name: str, value: int) -> None:
+    """Keep the highest ``value`` seen under ``name``."""
+    _counts[name] = max(_counts.get(name, value), value)
+
+
 def note(name: str, text: str) -> None:
     _notes[name] = text
 

@@ -18,6 +18,7 @@ from django_turkeysms.exceptions import (
 )
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
 from django_turkeysms.otp import VerifyResult, send_code, verify_code
+from tests import figures
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +233,11 @@ def test_the_hundred_and_first_failure_is_refused(sms_outbox):  # 35
         )
     assert otp.consecutive_failures(PHONE) == 100
     assert verify_code(PHONE, "123456", purpose="login") is VerifyResult.LOCKED
+    figures.note(
+        "brute force: wrong guesses before the phone locks",
+        f"{otp.consecutive_failures(PHONE)} → success bound "
+        f"{otp.consecutive_failures(PHONE)}/10^6 = 0.01 % for 6 digits",
+    )
     with pytest.raises(OtpThrottled) as info:
         send_code(PHONE, purpose="login")
     assert info.value.reason == "locked"

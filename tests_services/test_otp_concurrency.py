@@ -19,6 +19,7 @@ from django_turkeysms import otp
 from django_turkeysms.exceptions import OtpThrottled
 from django_turkeysms.models import OtpChallenge
 from django_turkeysms.otp import VerifyResult
+from tests import figures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +64,7 @@ def challenge_with(code: str, *, phone: str = PHONE) -> OtpChallenge:
     return challenge
 
 
-def test_one_code_twenty_parallel_verifications_two_hundred_rounds(capsys):  # §3.3-1
+def test_one_code_twenty_parallel_verifications_two_hundred_rounds():  # §3.3-1
     successes = Counter()
     for round_number in range(200):
         phone = f"+90532{round_number:07d}"
@@ -73,10 +74,10 @@ def test_one_code_twenty_parallel_verifications_two_hundred_rounds(capsys):  # �
         )
         successes[sum(result is VerifyResult.OK for result in results)] += 1
     assert successes == {1: 200}
-    with capsys.disabled():
-        print(
-            "\nparallel verify: 200/200 rounds with exactly one success (20 threads each)"
-        )
+    figures.note(
+        "concurrency: one code, 20 parallel verifications",
+        f"{successes[1]}/200 rounds with exactly one success",
+    )
 
 
 def test_fifty_parallel_wrong_guesses_against_a_limit_of_five():  # §3.3-2
@@ -92,6 +93,11 @@ def test_fifty_parallel_wrong_guesses_against_a_limit_of_five():  # §3.3-2
     assert (
         otp.verify_code(PHONE, "424242", purpose="login")
         is VerifyResult.TOO_MANY_ATTEMPTS
+    )
+    figures.note(
+        "concurrency: 50 parallel wrong guesses, limit 5",
+        f"{challenge.attempts} evaluated, {counts[VerifyResult.TOO_MANY_ATTEMPTS]} "
+        "refused, the correct code refused after the lock",
     )
 
 
@@ -109,6 +115,10 @@ def test_ten_parallel_resends_inside_the_cooldown(services):  # §3.3-3
         for result in results
     )
     assert sandbox.sends_for("905321234567") == 1
+    figures.note(
+        "concurrency: 10 parallel resends inside the cooldown",
+        f"{sandbox.sends_for('905321234567') - 1} extra provider calls",
+    )
 
 
 def test_ten_parallel_first_sends_make_one(services):  # §3.3-3, no earlier code
@@ -124,6 +134,10 @@ def test_twenty_parallel_sends_against_a_cap_of_five(services):  # §3.3-4
     refused = [result for result in results if isinstance(result, OtpThrottled)]
     assert len(refused) == 15 and {r.reason for r in refused} == {"send-phone"}
     assert services.sandbox.sends_for("905321234567") == 5
+    figures.note(
+        "concurrency: 20 parallel sends, cap 5",
+        f"sent/allowed = {services.sandbox.sends_for('905321234567')}/5",
+    )
 
 
 def test_verify_racing_a_resend(services, monkeypatch):  # §3.3-6
@@ -147,6 +161,10 @@ def test_verify_racing_a_resend(services, monkeypatch):  # §3.3-6
         assert new.sends == (1 if accepted else 2)
         assert otp.verify_code(PHONE, "111111", purpose="login") is not VerifyResult.OK
         OtpChallenge.objects.all().delete()
+    figures.note(
+        "concurrency: verify racing a resend",
+        "30 rounds, the old code never accepted after the new one was issued",
+    )
 
 
 def test_background_delivery_after_commit(settings, sms_outbox):

@@ -74,4 +74,8 @@ def check_final_state(sandbox: Sandbox, fault: str) -> dict[str, int]:
     figures.add("faults: messages lost (not SENT/FAILED/UNKNOWN)", len(lost))
     figures.add("faults: duplicate provider sends", len(duplicates))
     figures.add("faults: messages left UNKNOWN (listed)", len(unknown))
+    figures.peak(
+        f"faults: most provider attempts on one message (MAX_ATTEMPTS {conf.MAX_ATTEMPTS})",
+        max((row.attempts for row in rows), default=0),
+    )
     return outcome
