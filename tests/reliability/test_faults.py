@@ -127,6 +127,30 @@ def refused_port() -> str:
         return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
+@contextmanager
+def unanswered_port() -> Iterator[str]:
+    """A loopback port whose accept queue is full: the kernel drops new SYNs, so
+    connecting times out (as with a provider host that does not answer)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        address = server.getsockname()
+        fillers = [socket.socket() for _ in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        try:
+            yield f"http://127.0.0.1:{address[1]}"
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+def connect_timeout(run: Run) -> None:
+    with unanswered_port() as url:
+        provider_down(run, url)
+
+
 def provider_down(run: Run, url: str) -> None:
     """Unreachable for a random number of tries, then back: retried, sent or failed."""
     run.configure()
@@ -314,6 +338,7 @@ def verify_interrupted(run: Run) -> None:
 
 
 FAULTS: dict[str, Callable[[Run], None]] = {
+    "connect timeout": connect_timeout,
     "connection refused": lambda run: provider_down(run, refused_port()),
     "DNS failure": lambda run: provider_down(run, "http://provider.invalid"),
     "read timeout after the request was sent": read_timeout,
