@@ -6,11 +6,51 @@ import argparse
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from types import FrameType
-from typing import Protocol
+from typing import Any, Protocol
 
 from django_turkeysms.sandbox.faults import RESULT_STYLES
 from django_turkeysms.sandbox.service import Sandbox
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The sandbox's options; shared with the ``turkeysms_sandbox`` command."""
+    parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="default: 8765; 0 picks a free port"
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds added to every API answer",
+    )
+    parser.add_argument(
+        "--delivery-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds a message stays pending before its final status",
+    )
+    parser.add_argument(
+        "--result-style",
+        choices=RESULT_STYLES,
+        default="string",
+        help="how JSON answers render result (default: string)",
+    )
+
+
+def sandbox_from(options: Mapping[str, Any]) -> Sandbox:
+    """A sandbox configured by the options :func:`add_arguments` defines."""
+    return Sandbox(
+        host=options["host"],
+        port=options["port"],
+        latency=options["latency"],
+        delivery_delay=options["delivery_delay"],
+        result_style=options["result_style"],
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -18,18 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m django_turkeysms.sandbox",
         description="A local fake of the TurkeySMS v3 HTTP API.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
-    parser.add_argument(
-        "--latency", type=float, default=0.0, help="seconds added to every API answer"
-    )
-    parser.add_argument(
-        "--delivery-delay",
-        type=float,
-        default=0.0,
-        help="seconds a message stays pending before its final status",
-    )
-    parser.add_argument("--result-style", choices=RESULT_STYLES, default="string")
+    add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -107,15 +136,7 @@ def run(sandbox: Sandbox) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    sandbox = Sandbox(
-        host=args.host,
-        port=args.port,
-        latency=args.latency,
-        delivery_delay=args.delivery_delay,
-        result_style=args.result_style,
-    )
-    return run(sandbox)
+    return run(sandbox_from(vars(parse_args(argv))))
 
 
 if __name__ == "__main__":
