@@ -141,9 +141,16 @@ def db_workers(count: int) -> Iterator[None]:
             process.wait(timeout=30)
 
 
+DRAIN_DEADLINE = 300.0  # seconds: workers that stopped must not hang the run
+
+
 def drain(done: Callable[[], bool], count: int, started: float) -> float:
     """Messages per second from ``started`` until ``done()``."""
     while not done():
+        if time.perf_counter() - started > DRAIN_DEADLINE:
+            raise RuntimeError(
+                f"the workers did not drain {count} in {DRAIN_DEADLINE:.0f} s"
+            )
         time.sleep(0.02)
     return count / (time.perf_counter() - started)
 

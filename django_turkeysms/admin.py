@@ -14,7 +14,6 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Q, QuerySet
@@ -243,7 +242,9 @@ class SmsLogAdmin(LogAdminBase):
         condition = Q(provider_id=term[:64])
         with contextlib.suppress(InvalidPhoneNumber):
             condition |= Q(
-                recipient=phone.normalize(term, region=_region(), allowed=None)
+                recipient=phone.normalize(
+                    term, region=conf.DEFAULT_REGION, allowed=None
+                )
             )
         return queryset.filter(condition), False
 
@@ -356,8 +357,7 @@ class SmsLogAdmin(LogAdminBase):
             or not self.has_refresh_permission(request)
         ):
             return HttpResponseRedirect(change_url)
-        counts = refresh_status([obj])
-        obj.refresh_from_db()
+        counts = refresh_status([obj])  # updates obj in place
         self.message_user(
             request,
             gettext("Status: %(status)s (%(outcome)s).")
@@ -377,10 +377,6 @@ def _deliver_or_enqueue(ids: list[int]) -> None:
         deliver(ids)
 
 
-def _region() -> str:
-    return getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "TR"
-
-
 # -- OTP tables -----------------------------------------------------------------------------------
 
 
@@ -393,7 +389,9 @@ class PhoneSearchMixin:
         if not search_term.strip():
             return queryset, False
         try:
-            e164 = phone.normalize(search_term, region=_region(), allowed=None)
+            e164 = phone.normalize(
+                search_term, region=conf.DEFAULT_REGION, allowed=None
+            )
         except InvalidPhoneNumber:
             return queryset.none(), False
         return queryset.filter(phone=e164), False

@@ -99,6 +99,12 @@ class Settings:
         return None if allowed is None else [str(code).upper() for code in allowed]
 
     @property
+    def DEFAULT_REGION(self) -> str:
+        """Where national numbers are read: django-phonenumber-field's
+        ``PHONENUMBER_DEFAULT_REGION``, else Turkey."""
+        return getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "TR"
+
+    @property
     def LOG_MESSAGE_BODY(self) -> bool:
         return bool(self._get("LOG_MESSAGE_BODY"))
 

@@ -156,9 +156,9 @@ def send_code(
 
 def normalize_phone(value: object) -> str:
     """E.164 for ``value`` under the OTP country policy."""
-    number = phone.parse_phone(value, region=_default_region())
-    phone.check_country(number, conf.OTP_ALLOWED_COUNTRIES)
-    return phone.to_e164(number)
+    return phone.normalize(
+        value, region=conf.DEFAULT_REGION, allowed=conf.OTP_ALLOWED_COUNTRIES
+    )
 
 
 def _issue(
@@ -396,9 +396,3 @@ def unlock(phone_number: object) -> int:
     return OtpChallenge.objects.filter(phone=e164, verified_at__isnull=True).update(
         attempts=0, expires_at=now
     )
-
-
-def _default_region() -> str:
-    from django.conf import settings
-
-    return getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "TR"

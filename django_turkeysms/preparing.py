@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.utils import timezone
 
 from django_turkeysms import phone
@@ -91,7 +90,7 @@ def normalize_recipients(to: object) -> dict[str, str]:
             f"The message has {len(values)} recipients; the limit is "
             f"{conf.MAX_RECIPIENTS} (TURKEYSMS['MAX_RECIPIENTS'])."
         )
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "TR"
+    region = conf.DEFAULT_REGION
     allowed = conf.ALLOWED_COUNTRIES
     recipients: dict[str, str] = {}
     for value in values:

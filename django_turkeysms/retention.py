@@ -75,7 +75,7 @@ def anonymise_rows(queryset: models.QuerySet[SmsLog]) -> int:
 def cleanup(cutoff: datetime, *, anonymise: bool, dry_run: bool) -> tuple[int, int]:
     """(log rows, OTP challenges) deleted or anonymised — or, dry, that would be."""
     logs = old_logs(cutoff, anonymise=anonymise)
-    otps = OtpChallenge.objects.filter(expires_at__lt=cutoff)
+    otps = OtpChallenge.objects.expired(cutoff)
     if dry_run:
         return logs.count(), otps.count()
     if anonymise:

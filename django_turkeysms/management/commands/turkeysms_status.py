@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from django_turkeysms import delivery, queueing
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
-from django_turkeysms.management.commands._util import Progress, parse_duration
+from django_turkeysms.management.commands._util import (
+    Progress,
+    command_error,
+    parse_duration,
+)
 from django_turkeysms.models import SmsLog
 from django_turkeysms.phone import mask
 
@@ -47,8 +54,8 @@ class Command(BaseCommand):
                 self._list_unknown(options["since"], options["limit"])
             else:
                 self._refresh(options["since"], options["limit"])
-        except TurkeySmsError as exc:
-            raise CommandError(str(exc)) from exc
+        except (TurkeySmsError, ImproperlyConfigured) as exc:
+            raise command_error(exc) from exc
 
     def _sweep(self) -> None:
         counts = delivery.sweep_stuck()
@@ -60,9 +67,7 @@ class Command(BaseCommand):
 
     def _list_unknown(self, since: str | None, limit: int | None) -> None:
         """One line per UNKNOWN message, oldest first: check before retrying them."""
-        rows = SmsLog.objects.filter(status=SmsLog.Status.UNKNOWN).order_by("pk")
-        if since:
-            rows = rows.filter(created_at__gte=timezone.now() - parse_duration(since))
+        rows = _since(SmsLog.objects.filter(status=SmsLog.Status.UNKNOWN), since)
         count = 0
         for row in rows[:limit].iterator():
             count += 1
@@ -73,19 +78,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} message(s) with an unknown outcome.")
 
     def _refresh(self, since: str | None, limit: int | None) -> None:
-        rows = SmsLog.objects.awaiting_report().order_by("pk")
-        if since:
-            rows = rows.filter(created_at__gte=timezone.now() - parse_duration(since))
+        rows = _since(SmsLog.objects.awaiting_report(), since)
         ids = list(rows.values_list("pk", flat=True)[:limit])
         progress = Progress(
             self.stderr, len(ids), "Refreshing", enabled=self.verbosity > 0
         )
-        totals: dict[str, int] = {}
+        totals: Counter[str] = Counter()
         size = conf.STATUS_BATCH_SIZE
         for start in range(0, len(ids), size):
             batch = list(SmsLog.objects.filter(pk__in=ids[start : start + size]))
-            for status, count in delivery.refresh_status(batch).items():
-                totals[status] = totals.get(status, 0) + count
+            totals.update(delivery.refresh_status(batch))
             progress.advance(len(batch))
         progress.finish()
         summary = ", ".join(
@@ -94,3 +96,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Looked up {len(ids)} message(s){': ' + summary if summary else ''}."
         )
+
+
+def _since(rows: QuerySet[SmsLog], since: str | None) -> QuerySet[SmsLog]:
+    """``rows`` created within ``since`` (``"7d"``), oldest first."""
+    if since:
+        rows = rows.filter(created_at__gte=timezone.now() - parse_duration(since))
+    return rows.order_by("pk")
