@@ -48,7 +48,6 @@ class Plan:
     info: SegmentInfo
     content_type: int
     backend_alias: str
-    backend: BaseSmsBackend
     send_at: datetime | None
     metadata: dict[str, Any]
     fingerprint: str
@@ -73,7 +72,6 @@ def prepare(message: SmsMessage, backend_alias: str) -> Plan:
         info=info,
         content_type=CONTENT_TYPES[message.category],
         backend_alias=backend_alias,
-        backend=backend,
         send_at=check_send_at(message.send_at),
         metadata=metadata,
         fingerprint=fingerprint(message, recipients, sender),

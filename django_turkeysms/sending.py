@@ -65,7 +65,11 @@ def send_sms(
 
 def send_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
     """Validate, log and send (or queue) ``message``; return its log rows."""
-    plan = prepare(message, backend)
+    return send_plan(prepare(message, backend))
+
+
+def send_plan(plan: Plan) -> list[SmsLog]:
+    """Log and send (or queue) a message :func:`prepare` validated; its log rows."""
     rows, created = _log(plan)
     queued = [row.pk for row in rows if row.status == SmsStatus.QUEUED]
     if not (created and queued):

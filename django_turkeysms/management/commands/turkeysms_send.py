@@ -26,7 +26,7 @@ from django_turkeysms.management.commands._util import (
 from django_turkeysms.message import Category, SmsMessage, SmsStatus
 from django_turkeysms.models import SmsLog
 from django_turkeysms.preparing import Plan, check_text, normalize_recipients, prepare
-from django_turkeysms.sending import send_message
+from django_turkeysms.sending import send_plan
 
 #: Recipients per send call: bounds the rows and the memory of one call.
 BATCH_SIZE = 500
@@ -147,7 +147,7 @@ class Command(BaseCommand):
         counts: Counter[str] = Counter()
         try:
             for plan in plans:
-                rows = send_message(plan.message, backend=self.alias)
+                rows = send_plan(plan)  # validated once, in _plans()
                 counts.update(status_groups(rows))
                 progress.advance(len(plan.recipients))
         finally:  # on an error, still say what was sent before it
