@@ -91,9 +91,11 @@ def deliver(
     claimed = _claim(log_ids, token, now or timezone.now())
     if not claimed:
         return []
+    groups = _by_backend(claimed)
+    backends = _backends(groups, claimed)
     outcomes: dict[int, Outcome] = {}
-    for alias, rows in _by_backend(claimed).items():
-        outcomes.update(_transmit(alias, rows, texts or {}, transmit))
+    for alias, rows in groups.items():
+        outcomes.update(_transmit(backends[alias], rows, texts or {}, transmit))
     _record(claimed, outcomes, token)
     return claimed
 
@@ -103,7 +105,6 @@ def _claim(log_ids: Sequence[int], token: uuid.UUID, now: datetime) -> list[SmsL
     updated = (
         SmsLog.objects.filter(pk__in=list(log_ids))
         .due(now)
-        .exclude(send_at__gt=now)
         .update(
             status=SmsStatus.SENDING,
             claim=token,
@@ -132,18 +133,25 @@ def _by_backend(rows: Iterable[SmsLog]) -> dict[str, list[SmsLog]]:
     return groups
 
 
+def _backends(
+    groups: Mapping[str, list[SmsLog]], claimed: list[SmsLog]
+) -> dict[str, BaseSmsBackend]:
+    """Every group's backend, built before anything is sent: when one cannot be
+    built, all claimed rows go back untouched and the error is raised."""
+    try:
+        return {alias: sms_backends[alias] for alias in groups}
+    except ImproperlyConfigured:
+        _release(claimed)
+        raise
+
+
 def _transmit(
-    alias: str,
+    backend: BaseSmsBackend,
     rows: list[SmsLog],
     texts: Mapping[int, str],
     transmit: Transmit | None,
 ) -> dict[int, Outcome]:
-    """Send each row through its backend; returns pk → result or error."""
-    try:
-        backend = sms_backends[alias]
-    except ImproperlyConfigured:
-        _release(rows)
-        raise
+    """Send each row through ``backend``; returns pk → result or error."""
     prepared = [_prepared(row, texts) for row in rows]
     results = send_all(
         backend, prepared, max_workers=conf.MAX_WORKERS, transmit=transmit
@@ -360,10 +368,7 @@ def retry_due(*, limit: int = 1000, now: datetime | None = None) -> int:
     """Deliver QUEUED rows whose retry time has come (synchronous mode)."""
     now = now or timezone.now()
     ids = list(
-        SmsLog.objects.due(now)
-        .exclude(send_at__gt=now)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        SmsLog.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]
     )
     return len(deliver(ids, now=now)) if ids else 0
 
@@ -428,10 +433,10 @@ def sweep_stuck(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     stuck = SmsLog.objects.stuck_sending(timedelta(seconds=conf.SENDING_TIMEOUT), now)
     with_id = list(stuck.exclude(provider_id=""))
+    SmsLog.objects.filter(
+        pk__in=[row.pk for row in with_id], status=SmsStatus.SENDING
+    ).update(status=SmsStatus.UNKNOWN)
     for row in with_id:
-        SmsLog.objects.filter(pk=row.pk, status=SmsStatus.SENDING).update(
-            status=SmsStatus.UNKNOWN
-        )
         row.status = SmsStatus.UNKNOWN
     refresh_status(with_id, now=now)
     unknown = stuck.filter(provider_id="").update(

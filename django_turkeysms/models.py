@@ -22,10 +22,15 @@ REDACTED = "[redacted]"
 
 class SmsLogQuerySet(models.QuerySet["SmsLog"]):
     def due(self, now: datetime | None = None) -> SmsLogQuerySet:
-        """QUEUED rows whose (re)try time has come."""
+        """QUEUED rows whose (re)try time and scheduled time have come."""
         now = now or timezone.now()
-        return self.filter(status=SmsStatus.QUEUED).filter(
-            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+        return (
+            self.filter(status=SmsStatus.QUEUED)
+            .filter(
+                models.Q(next_attempt_at__isnull=True)
+                | models.Q(next_attempt_at__lte=now)
+            )
+            .exclude(send_at__gt=now)
         )
 
     def stuck_sending(

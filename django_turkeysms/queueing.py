@@ -94,13 +94,9 @@ def requeue_lost(*, now: datetime | None = None, limit: int = 10_000) -> int:
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=conf.QUEUED_TIMEOUT)
-    lost = (
-        SmsLog.objects.due(now)
-        .exclude(send_at__gt=now)
-        .filter(
-            Q(next_attempt_at__lt=cutoff)
-            | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
-        )
+    lost = SmsLog.objects.due(now).filter(
+        Q(next_attempt_at__lt=cutoff)
+        | Q(next_attempt_at__isnull=True, created_at__lt=cutoff)
     )
     ids = list(lost.order_by("pk").values_list("pk", flat=True)[:limit])
     if not ids:

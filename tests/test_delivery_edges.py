@@ -66,6 +66,23 @@ def test_broken_backend_releases_claimed_rows(settings, sms_outbox):
     assert (log.status, log.attempts, log.claim) == ("queued", 0, None)
 
 
+def test_a_broken_backend_in_a_mixed_batch_sends_nothing(settings, sms_outbox):
+    locmem = {"BACKEND": "django_turkeysms.backends.locmem.SmsBackend"}
+    settings.TURKEYSMS = {"BACKENDS": {"default": locmem, "other": locmem}}
+    queued = {"status": SmsLog.Status.QUEUED, "provider_id": ""}
+    good = SmsLogFactory(backend="default", recipient="+905321234567", **queued)
+    broken = SmsLogFactory(backend="other", recipient="+905421234567", **queued)
+    settings.TURKEYSMS = {
+        "BACKENDS": {"default": locmem, "other": {"BACKEND": "no.such.Backend"}}
+    }
+    with pytest.raises(ImproperlyConfigured):
+        delivery.deliver([good.pk, broken.pk])
+    assert sms_outbox == []
+    for log in (good, broken):
+        log.refresh_from_db()
+        assert (log.status, log.attempts, log.claim) == ("queued", 0, None)
+
+
 def test_deliver_with_nothing_to_claim():
     assert delivery.deliver([]) == []
     assert delivery.deliver([123456]) == []
