@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -197,10 +198,14 @@ class TurkeySmsClient:
         self.deadline = deadline if deadline is not None else 3 * timeout
         self.max_response_bytes = max_response_bytes
         self._session = session
-        self._proxies, self._verify = _transport.environment_settings(self.base_url)
 
     def __repr__(self) -> str:
         return f"TurkeySmsClient(base_url={self.base_url!r}, api_key='***')"
+
+    @cached_property
+    def _environment(self) -> tuple[dict[str, str], bool | str]:
+        """Proxies and CA bundle from the environment, read at the first request."""
+        return _transport.environment_settings(self.base_url)
 
     # -- endpoints ------------------------------------------------------------------
 
@@ -357,18 +362,27 @@ class TurkeySmsClient:
     def _send(
         self, session: requests.Session, prepared: requests.PreparedRequest
     ) -> requests.Response:
-        options: dict[str, Any] = {
-            "timeout": (min(self.timeout, 5.0), self.timeout),
-            "verify": self._verify,
-            "proxies": self._proxies,
-            "cert": None,
-            "stream": True,
-        }
+        timeout = (min(self.timeout, 5.0), self.timeout)
         if self._session is not None:
-            return session.send(prepared, allow_redirects=False, **options)
+            # A caller's session keeps its own proxies, verify and cert, merged
+            # with the environment as requests itself does.
+            options = session.merge_environment_settings(
+                prepared.url, proxies={}, stream=True, verify=None, cert=None
+            )
+            return session.send(
+                prepared, allow_redirects=False, timeout=timeout, **options
+            )
         # Our own sessions go straight to their adapter: Session.send's hooks,
         # cookie jar and redirect bookkeeping are unused here and cost ~10 %.
-        return session.get_adapter(prepared.url or "").send(prepared, **options)
+        proxies, verify = self._environment
+        return session.get_adapter(prepared.url or "").send(
+            prepared,
+            timeout=timeout,
+            proxies=proxies,
+            verify=verify,
+            cert=None,
+            stream=True,
+        )
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         try:

@@ -503,6 +503,21 @@ def test_own_session_is_used(sandbox):
     assert session.adapters["http://"].poolmanager.pools
 
 
+def test_own_session_keeps_its_proxies(canned, monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    canned.reply(
+        '{"result": "true", "result_code": "TS-1040", "local_balance_sms": 5, '
+        '"international_balance_tl": "1.50"}'
+    )
+    session = requests.Session()
+    session.proxies = {"http": canned.base_url}
+    client = TurkeySmsClient("key", base_url="http://provider.invalid", session=session)
+    assert client.balance().code == "TS-1040"
+    [(_method, path, _body)] = canned.requests
+    assert path.startswith("http://provider.invalid/api/v3/")
+
+
 # -- argument checks happen before any request -------------------------------------
 
 
