@@ -27,10 +27,11 @@ from django.utils.translation import gettext_lazy as _
 
 from django_turkeysms import admin_views, phone
 from django_turkeysms.conf import conf
-from django_turkeysms.delivery import deliver, refresh_status
+from django_turkeysms.delivery import refresh_status
 from django_turkeysms.exceptions import InvalidPhoneNumber
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog, VerifiedPhone
 from django_turkeysms.paginator import EstimatedCountPaginator
+from django_turkeysms.sending import dispatch
 
 if TYPE_CHECKING:
     LogAdminBase = admin.ModelAdmin[SmsLog]
@@ -306,7 +307,8 @@ class SmsLogAdmin(LogAdminBase):
             next_attempt_at=None,
             result_message=note[:255],
         )
-        _deliver_or_enqueue(usable)
+        if usable:
+            dispatch(usable)
         text = ngettext(
             "%(count)d message queued again.",
             "%(count)d messages queued again.",
@@ -364,17 +366,6 @@ class SmsLogAdmin(LogAdminBase):
             % {"status": obj.get_status_display(), "outcome": ", ".join(counts)},
         )
         return HttpResponseRedirect(change_url)
-
-
-def _deliver_or_enqueue(ids: list[int]) -> None:
-    if not ids:
-        return
-    if conf.ASYNC:
-        from django_turkeysms.queueing import enqueue_on_commit
-
-        enqueue_on_commit(ids)
-    else:
-        deliver(ids)
 
 
 # -- OTP tables -----------------------------------------------------------------------------------

@@ -101,10 +101,16 @@ def _dispatch(plan: Plan, ids: list[int]) -> list[SmsLog]:
     if plan.message.category == Category.OTP:
         # The text of an OTP message exists only in memory: deliver it now.
         return deliver(ids, texts=dict.fromkeys(ids, plan.message.text))
-    if conf.ASYNC or plan.send_at is not None:
+    return dispatch(ids, run_after=plan.send_at)
+
+
+def dispatch(ids: list[int], *, run_after: datetime | None = None) -> list[SmsLog]:
+    """Deliver logged rows now and return them; or, with ``ASYNC`` or a scheduled
+    time, enqueue them once the transaction commits (and return none yet)."""
+    if conf.ASYNC or run_after is not None:
         from django_turkeysms.queueing import enqueue_on_commit
 
-        enqueue_on_commit(ids, run_after=plan.send_at)
+        enqueue_on_commit(ids, run_after=run_after)
         return []
     return deliver(ids)
 
