@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from django_turkeysms import admin_views, phone
 from django_turkeysms.conf import conf
+from django_turkeysms.dashboard import STATUS_COLOURS
 from django_turkeysms.delivery import refresh_status
 from django_turkeysms.exceptions import InvalidPhoneNumber
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog, VerifiedPhone
@@ -40,16 +41,6 @@ if TYPE_CHECKING:
 else:  # ModelAdmin is generic for type checkers only
     LogAdminBase = ChallengeAdminBase = PhoneAdminBase = admin.ModelAdmin
 
-BADGE_COLOURS: dict[str, str] = {
-    SmsLog.Status.QUEUED: "#757575",
-    SmsLog.Status.SENDING: "#1976d2",
-    SmsLog.Status.SENT: "#1565c0",
-    SmsLog.Status.DELIVERED: "#2e7d32",
-    SmsLog.Status.UNDELIVERED: "#ef6c00",
-    SmsLog.Status.FAILED: "#c62828",
-    SmsLog.Status.UNKNOWN: "#6a1b9a",
-    SmsLog.Status.CANCELLED: "#9e9e9e",
-}
 RETRYABLE = (SmsLog.Status.FAILED, SmsLog.Status.UNKNOWN)
 
 
@@ -202,7 +193,7 @@ class SmsLogAdmin(LogAdminBase):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: SmsLog) -> str:
-        colour = BADGE_COLOURS.get(obj.status, "#757575")
+        colour = STATUS_COLOURS[SmsLog.Status(obj.status)]
         return format_html(
             '<span style="background:{};color:#fff;border-radius:3px;padding:1px 6px">{}</span>',
             colour,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -121,11 +122,7 @@ class ComposeView(_AdminPageMixin, _ComposeFormView):
         except TurkeySmsError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        counts: dict[str, int] = {}
-        for log in logs:
-            counts[str(log.get_status_display())] = (
-                counts.get(str(log.get_status_display()), 0) + 1
-            )
+        counts = Counter(str(log.get_status_display()) for log in logs)
         summary = ", ".join(f"{count} {status}" for status, count in counts.items())
         messages.success(
             self.request,
@@ -145,28 +142,24 @@ class DashboardView(_AdminPageMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         days = dashboard.daily_stats()
-        delivered = sum(day.counts.get("delivered", 0) for day in days)
-        settled = sum(
-            day.counts.get(s, 0)
-            for day in days
-            for s in ("delivered", "undelivered", "sent")
-        )
+        whole = dashboard.total_of(days)
+        rate_points = dashboard.rate_points(days)
         context.update(
             days=days,
             width=dashboard.WIDTH,
             height=dashboard.HEIGHT,
             status_bars=dashboard.status_bars(days),
             credit_bars=dashboard.credit_bars(days),
-            rate_points=dashboard.rate_points(days),
-            rate_line=" ".join(
-                f"{x:.1f},{y:.1f}" for x, y, _label in dashboard.rate_points(days)
-            ),
+            rate_points=rate_points,
+            rate_line=" ".join(f"{x:.1f},{y:.1f}" for x, y, _label in rate_points),
             legend=[
                 (status.label, colour)
                 for status, colour in dashboard.STATUS_COLOURS.items()
             ],
-            total=sum(day.total for day in days),
-            credits=sum(day.credits for day in days),
-            delivery_rate=(100 * delivered / settled) if settled else None,
+            total=whole.total,
+            credits=whole.credits,
+            delivery_rate=None
+            if whole.delivery_rate is None
+            else 100 * whole.delivery_rate,
         )
         return context

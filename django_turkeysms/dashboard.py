@@ -6,7 +6,7 @@ the template draws the rectangles and polylines computed here.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,7 +21,7 @@ from django_turkeysms.message import Balance, SmsStatus
 from django_turkeysms.models import SmsLog
 
 #: Chart colours per status (stacked bottom to top in this order).
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[SmsStatus, str] = {
     SmsStatus.DELIVERED: "#2e7d32",
     SmsStatus.SENT: "#1565c0",
     SmsStatus.UNDELIVERED: "#ef6c00",
@@ -77,16 +77,29 @@ def daily_stats(days: int = 30, now: datetime | None = None) -> list[Day]:
         .annotate(n=Count("id"), credits=Coalesce(Sum("credits"), 0))
         .order_by()
     )
-    by_day: dict[date, Day] = defaultdict(lambda: Day(day=start))
+    by_day = {
+        start + timedelta(days=n): Day(day=start + timedelta(days=n))
+        for n in range(days)
+    }
     for row in rows:
-        entry = by_day[row["day"]]
-        entry.day = row["day"]
+        entry = by_day.get(row["day"])
+        if entry is None:  # created "tomorrow" by a clock ahead of ours
+            continue
         entry.counts[row["status"]] = row["n"]
         entry.credits += row["credits"]
-    return [
-        by_day.get(start + timedelta(days=n)) or Day(day=start + timedelta(days=n))
-        for n in range(days)
-    ]
+    return list(by_day.values())
+
+
+def total_of(days: list[Day]) -> Day:
+    """The days summed into one (its ``day`` is the first one's)."""
+    counts: Counter[str] = Counter()
+    for day in days:
+        counts.update(day.counts)
+    return Day(
+        day=days[0].day if days else timezone.localdate(),
+        counts=dict(counts),
+        credits=sum(day.credits for day in days),
+    )
 
 
 def status_bars(days: list[Day]) -> list[Rect]:
