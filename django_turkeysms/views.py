@@ -60,9 +60,11 @@ class _OtpFormMixin:
         context.update(base_template=conf.OTP_BASE_TEMPLATE, heading=self.heading)
         return context
 
-    def form_invalid(self, form: Any, *, status: int = 400) -> HttpResponse:
+    def form_invalid(
+        self, form: Any, *, status: int = 400, **context: Any
+    ) -> HttpResponse:
         render = self.render_to_response  # type: ignore[attr-defined]
-        response: HttpResponse = render(self.get_context_data(form=form))
+        response: HttpResponse = render(self.get_context_data(form=form, **context))
         response.status_code = status
         return response
 
@@ -71,12 +73,7 @@ class _OtpFormMixin:
         message = _("Too many requests. Try again in %(seconds)d seconds.") % {
             "seconds": seconds
         }
-        render = self.render_to_response  # type: ignore[attr-defined]
-        response: HttpResponse = render(
-            self.get_context_data(form=form, refusal=message)
-        )
-        response.status_code = 429
-        return response
+        return self.form_invalid(form, status=429, refusal=message)
 
 
 def _user(request: HttpRequest) -> Any:
@@ -98,6 +95,19 @@ def _send_login_code(request: HttpRequest, e164: str) -> None:
     work without the SMS."""
     known = VerifiedPhone.objects.filter(phone=e164, user__is_active=True).exists()
     otp.send_code(e164, purpose="login", request=request, deliver=known)
+
+
+def _send_verify_code(request: HttpRequest, e164: str) -> None:
+    otp.send_code(e164, purpose="verify", request=request, user=_user(request))
+
+
+def _start_flow(request: HttpRequest, key: str, e164: str, **extra: Any) -> None:
+    """Remember in the session which number a code was just sent to, and when."""
+    request.session[key] = {
+        "phone": e164,
+        "sent_at": timezone.now().timestamp(),
+        **extra,
+    }
 
 
 def _resend_wait(state: dict[str, Any]) -> int:
@@ -128,11 +138,7 @@ class LoginView(_OtpFormMixin, PhoneFormView):
         next_url = _safe_next(
             self.request, self.request.GET.get("next") or self.request.POST.get("next")
         )
-        self.request.session[LOGIN_SESSION_KEY] = {
-            "phone": e164,
-            "next": next_url,
-            "sent_at": timezone.now().timestamp(),
-        }
+        _start_flow(self.request, LOGIN_SESSION_KEY, e164, next=next_url)
         return redirect("turkeysms:login-confirm")
 
 
@@ -142,7 +148,6 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
     form_class = CodeForm
     template_name = "django_turkeysms/verify_code.html"
     session_key = ""
-    purpose = ""
     start_url = ""
 
     def dispatch(
@@ -188,7 +193,6 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
 
 class LoginConfirmView(_ConfirmView):
     session_key = LOGIN_SESSION_KEY
-    purpose = "login"
     start_url = "turkeysms:login"
 
     @property
@@ -241,21 +245,15 @@ class VerifyPhoneView(LoginRequiredMixin, _OtpFormMixin, PhoneFormView):
     def form_valid(self, form: PhoneNumberForm) -> HttpResponse:
         e164 = form.cleaned_data["phone"]
         try:
-            otp.send_code(
-                e164, purpose="verify", request=self.request, user=_user(self.request)
-            )
+            _send_verify_code(self.request, e164)
         except OtpThrottled as error:
             return self.refuse(form, error)
-        self.request.session[VERIFY_SESSION_KEY] = {
-            "phone": e164,
-            "sent_at": timezone.now().timestamp(),
-        }
+        _start_flow(self.request, VERIFY_SESSION_KEY, e164)
         return redirect("turkeysms:verify-phone-confirm")
 
 
 class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
     session_key = VERIFY_SESSION_KEY
-    purpose = "verify"
     start_url = "turkeysms:verify-phone"
 
     @property
@@ -263,12 +261,7 @@ class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
         return _("Enter the code we sent you")
 
     def send_again(self) -> None:
-        otp.send_code(
-            self.state["phone"],
-            purpose="verify",
-            request=self.request,
-            user=_user(self.request),
-        )
+        _send_verify_code(self.request, self.state["phone"])
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
         e164 = self.state["phone"]
