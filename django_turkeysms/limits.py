@@ -29,15 +29,24 @@ def _cache() -> BaseCache:
     return caches[conf.OTP_CACHE]
 
 
-def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
-    """Count one event; the seconds to wait if it went over ``limit``, else None."""
+def hit(
+    name: str, key: str, *, limit: int, window: float, record: bool = True
+) -> float | None:
+    """Count one event; the seconds to wait if it went over ``limit``, else None.
+
+    Not ``record``: count nothing, only answer as the next event would be
+    answered (decoy OTP sends must be refused exactly when real ones are).
+    """
     now = time.time()
     bucket = int(now // window)
-    cache_key = f"{PREFIX}:{name}:{key}:{bucket}"
+    cache_key = _counter_key(name, key, bucket)
     try:
         cache = _cache()
-        cache.add(cache_key, 0, timeout=int(window) + 1)
-        count = cache.incr(cache_key)
+        if record:
+            cache.add(cache_key, 0, timeout=int(window) + 1)
+            count = cache.incr(cache_key)
+        else:
+            count = int(cache.get(cache_key, 0)) + 1
     except Exception as exc:  # any cache failure: fail closed
         raise LimitsUnavailable(str(exc)) from exc
     if count > limit:
@@ -45,13 +54,8 @@ def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
     return None
 
 
-def _peek(name: str, key: str, *, window: float) -> int:
-    """The count :func:`hit` has reached in the current window, without counting."""
-    cache_key = f"{PREFIX}:{name}:{key}:{int(time.time() // window)}"
-    try:
-        return int(_cache().get(cache_key, 0))
-    except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+def _counter_key(name: str, key: str, bucket: int) -> str:
+    return f"{PREFIX}:{name}:{key}:{bucket}"
 
 
 def claim_cooldown(key: str, seconds: float) -> float | None:
@@ -82,9 +86,7 @@ def budget_exceeded(*, count: bool = True) -> bool:
     if budget is None:
         return False
     day = date.today().isoformat()
-    if count:
-        return hit("budget", day, limit=budget, window=86_400) is not None
-    return _peek("budget", day, window=86_400) >= budget
+    return hit("budget", day, limit=budget, window=86_400, record=count) is not None
 
 
 # -- the prefix guard (SMS pumping) -----------------------------------------------------
@@ -105,27 +107,26 @@ def prefix_blocked(e164: str) -> float | None:
     return remaining if remaining > 0 else None
 
 
-def record_prefix_send(e164: str) -> float | None:
+def record_prefix_send(e164: str, *, record: bool = True) -> float | None:
     """Count a send to the prefix; block it when sends pile up unverified.
 
-    Returns the block duration when this send triggered a block.
+    Returns the block duration when this send triggered a block. Not ``record``:
+    count and block nothing, only answer as this send would be answered.
     """
     prefix = prefix_of(e164)
-    hit("prefix-sends", prefix, limit=10**9, window=conf.OTP_PREFIX_WINDOW)
-    if not _pumping(prefix):
+    if record:
+        hit("prefix-sends", prefix, limit=10**9, window=conf.OTP_PREFIX_WINDOW)
+    if not _pumping(prefix, pending=0 if record else 1):
         return None
     block = conf.OTP_PREFIX_BLOCK
-    try:
-        _cache().set(_block_key(prefix), time.time() + block, timeout=int(block) + 1)
-    except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+    if record:
+        try:
+            _cache().set(
+                _block_key(prefix), time.time() + block, timeout=int(block) + 1
+            )
+        except Exception as exc:
+            raise LimitsUnavailable(str(exc)) from exc
     return block
-
-
-def prefix_block_due(e164: str) -> float | None:
-    """What :func:`record_prefix_send` would answer, counting and blocking nothing
-    (for decoy sends, which must be refused exactly when a real one would be)."""
-    return conf.OTP_PREFIX_BLOCK if _pumping(prefix_of(e164), pending=1) else None
 
 
 def _pumping(prefix: str, *, pending: int = 0) -> bool:
@@ -146,7 +147,7 @@ def record_prefix_verification(e164: str) -> None:
 def _prefix_counts(prefix: str, window: float) -> tuple[int, int]:
     bucket = int(time.time() // window)
     keys = [
-        f"{PREFIX}:{name}:{prefix}:{bucket}"
+        _counter_key(name, prefix, bucket)
         for name in ("prefix-sends", "prefix-verifies")
     ]
     try:

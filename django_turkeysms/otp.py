@@ -239,14 +239,16 @@ def _check_budget_and_prefix(e164: str, *, record: bool) -> None:
     """Refuse a blocked prefix or a spent budget; count the send when ``record``.
 
     A decoy (``record`` false) is refused exactly when a real send would be, so
-    that an unknown number answers like a known one, but it counts nothing.
+    that an unknown number answers like a known one, but it counts towards
+    neither (it does count towards the cooldown and the per-phone and per-IP
+    limits, like a real send).
     """
     blocked = limits.prefix_blocked(e164)
     if blocked:
         raise _refused("prefix", blocked)
     if limits.budget_exceeded(count=record):
         raise _refused("budget", 3600.0)
-    block = limits.record_prefix_send(e164) if record else limits.prefix_block_due(e164)
+    block = limits.record_prefix_send(e164, record=record)
     if block:
         logger.warning(
             "OTP sends to prefix %s blocked for %.0f s (SMS pumping?)",
