@@ -305,17 +305,23 @@ def _finish(
     rows: list[SmsLog], token: uuid.UUID, status: str, code: str, message: str
 ) -> None:
     body_update = {} if conf.LOG_MESSAGE_BODY else {"body": REDACTED}
-    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
+    _apply(
+        rows,
+        token,
         status=status,
         result_code=code,
         result_message=message,
         next_attempt_at=None,
         **body_update,
     )
+
+
+def _apply(rows: list[SmsLog], token: uuid.UUID, **values: Any) -> None:
+    """One UPDATE of the ``rows`` this token claimed, mirrored on the objects."""
+    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(**values)
     for row in rows:
-        row.status, row.result_code, row.result_message = status, code, message
-        row.next_attempt_at = None
-        row.body = body_update.get("body", row.body)
+        for name, value in values.items():
+            setattr(row, name, value)
 
 
 def _schedule_retry(
@@ -328,16 +334,14 @@ def _schedule_retry(
     error = retries[0][1]
     delay = backoff(max(row.attempts for row in rows), error)
     code, message = error.code[:32], str(error)[:255]
-    due = now + timedelta(seconds=delay)
-    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
+    _apply(
+        rows,
+        token,
         status=SmsStatus.QUEUED,
-        next_attempt_at=due,
+        next_attempt_at=now + timedelta(seconds=delay),
         result_code=code,
         result_message=message,
     )
-    for row in rows:
-        row.status, row.next_attempt_at = SmsStatus.QUEUED, due
-        row.result_code, row.result_message = code, message
 
 
 def backoff(attempts: int, error: SmsSendError | None = None) -> float:

@@ -91,15 +91,11 @@ class BaseSmsBackend:
     def send_messages(
         self, messages: Iterable[PreparedSms]
     ) -> list[SendResult | SmsSendError]:
-        """Send several messages over one opened backend; errors are returned."""
-        results: list[SendResult | SmsSendError] = []
-        with self:
-            for message in messages:
-                try:
-                    results.append(self.send(message))
-                except SmsSendError as exc:
-                    results.append(exc)
-        return results
+        """Send several messages over one opened backend, one after the other;
+        errors are returned in place (as the delivery path does)."""
+        from django_turkeysms.delivery import send_all  # delivery builds on backends
+
+        return send_all(self, list(messages), max_workers=1)
 
     # -- optional features ------------------------------------------------------
 
