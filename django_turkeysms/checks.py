@@ -255,9 +255,10 @@ def _provider_otp_problems() -> list[str]:
     problems = []
     if conf.OTP_LENGTH not in (4, 5, 6):
         problems.append(_("With OTP_MODE 'provider', OTP_LENGTH must be 4, 5 or 6."))
-    backend = (
-        sms_backends.get(conf.OTP_BACKEND) if conf.OTP_BACKEND in sms_backends else None
-    )
+    try:
+        backend = sms_backends.get(conf.OTP_BACKEND)
+    except ImproperlyConfigured:  # a backend that cannot be built is E003's
+        backend = None
     if backend is not None and not backend.supports_provider_otp:
         problems.append(
             _(

@@ -134,12 +134,13 @@ def check_text(text: object, language: str) -> SegmentInfo:
 
 def _check_surrogates(text: str) -> None:
     """A lone surrogate is no character: it cannot be sent as UTF-8 at all."""
-    for position, character in enumerate(text):
-        if "\ud800" <= character <= "\udfff":
-            raise InvalidMessage(
-                f"The message text holds a lone surrogate (U+{ord(character):04X}) "
-                f"at position {position}; it is not a character and cannot be sent."
-            )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # only surrogates fail to encode
+        raise InvalidMessage(
+            f"The message text holds a lone surrogate (U+{ord(text[exc.start]):04X}) "
+            f"at position {exc.start}; it is not a character and cannot be sent."
+        ) from None
 
 
 def check_sender(sender: str | None, backend: BaseSmsBackend) -> str:

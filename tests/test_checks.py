@@ -233,3 +233,12 @@ def test_local_memory_cache_for_otp_limits(settings):
     assert ids(checks.check_otp()) == ["django_turkeysms.W006"]
     settings.DEBUG = True
     assert checks.check_otp() == []
+
+
+def test_provider_otp_with_a_broken_backend_leaves_it_to_the_backend_check(settings):
+    settings.TURKEYSMS = {
+        "BACKENDS": {"default": {"BACKEND": "no.such.Backend"}},
+        "OTP_MODE": "provider",
+    }
+    assert "django_turkeysms.E008" not in ids(checks.check_otp())
+    assert "django_turkeysms.E003" in ids(checks.check_backends())
