@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from django_turkeysms.models import VerifiedPhone
-from tests.conftest import provider_settings
+from tests.conftest import fresh_cache, provider_settings  # noqa: F401 (autouse)
 
 # Playwright's sync API keeps an event loop running in the test thread, which
 # Django takes for an async context; the tests themselves are synchronous.
@@ -36,14 +35,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate-limit counters live in the cache: every test starts without any."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(scope="session")

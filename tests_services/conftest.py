@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import provider_settings
+from tests.conftest import fresh_cache, provider_settings  # noqa: F401 (autouse)
 from tests.figures import pytest_terminal_summary  # noqa: F401 (a pytest hook)
 from tests.secrets_capture import capture_secrets  # noqa: F401 (a session fixture)
 
@@ -115,6 +115,7 @@ def workers(tmp_path):
     pool = Workers(tmp_path)
     yield pool
     pool.stop()
+    print(pool.logs())  # pytest shows it only when the test failed
 
 
 def wait_for(

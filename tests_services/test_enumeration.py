@@ -16,7 +16,6 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -64,14 +63,6 @@ def answer(phone: str, index: int) -> tuple[tuple[object, ...], float]:
 
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100)[int(share * 100) - 1]
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    """Limits live in the shared Redis cache: start and end without counters."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = "+905321234567"
 
 
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def in_parallel(count: int, work: Callable[[int], object]) -> list[object]:
     """Run ``work(i)`` in ``count`` threads released together; each closes its connection."""
     barrier = threading.Barrier(count)
