@@ -4,8 +4,14 @@ pytest plugin (entry point ``pytest11``)."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +21,7 @@ from tests.figures import pytest_terminal_summary  # noqa: F401 (a pytest hook)
 from tests.secrets_capture import capture_secrets  # noqa: F401 (a session fixture)
 
 PROVIDER_BACKEND = "django_turkeysms.backends.turkeysms.SmsBackend"
+ROOT = Path(__file__).resolve().parent.parent
 
 # Property tests: a few hundred examples in the default run, 10,000 in the long
 # reliability run (``make reliability`` sets TURKEYSMS_RELIABILITY_LONG).
@@ -120,3 +127,40 @@ def canned(_canned_server):
     _canned_server.reply("{}")
     _canned_server.requests.clear()
     return _canned_server
+
+
+@contextmanager
+def sandbox_cli(
+    argv: list[str],
+    *,
+    stop_signal: int = signal.SIGINT,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Run a sandbox command line (``argv`` after the interpreter) and yield its
+    URL once the banner is checked; then stop it and check it exited cleanly."""
+    process = subprocess.Popen(  # noqa: S603 - our own entry points
+        [sys.executable, *argv],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        url = lines[0].removeprefix("TurkeySMS sandbox listening on ").strip()
+        assert lines[0] == f"TurkeySMS sandbox listening on {url}\n"
+        assert url.startswith("http://127.0.0.1:")
+        assert not url.endswith(":0")
+        assert lines[1:] == [
+            "API key: sandbox-demo-key\n",
+            "Sender ID: SANDBOX\n",
+            f"Inbox: {url}/inbox\n",
+        ]
+        yield url
+    finally:
+        process.send_signal(stop_signal)
+        _stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert stderr == ""

@@ -9,7 +9,6 @@ the README quotes.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 import pytest
 
@@ -34,10 +33,6 @@ def peak(name: str, value: int) -> None:
 
 def note(name: str, text: str) -> None:
     _notes[name] = text
-
-
-def counts() -> Mapping[str, int]:
-    return dict(_counts)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -7,11 +7,8 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,12 +20,11 @@ from django_turkeysms.management.commands import turkeysms_send
 from django_turkeysms.management.commands._util import one_line
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
 from django_turkeysms.sandbox import __main__ as cli
-from tests.conftest import provider_settings
+from tests.conftest import ROOT, provider_settings, sandbox_cli
 from tests.factories import SmsLogFactory
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
 LOCMEM = "django_turkeysms.backends.locmem.SmsBackend"
 DUMMY = "django_turkeysms.backends.dummy.SmsBackend"
 WRONG_KEY = "sk-live-wrong-0123456789abcdef"
@@ -496,24 +492,8 @@ def test_sandbox_command_serves_until_sigint():
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "PYTHONPATH": str(ROOT),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django", "turkeysms_sandbox", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
-        url = lines[0].removeprefix("TurkeySMS sandbox listening on ").strip()
-        assert url.startswith("http://127.0.0.1:")
-        assert lines[1:] == [
-            "API key: sandbox-demo-key\n",
-            "Sender ID: SANDBOX\n",
-            f"Inbox: {url}/inbox\n",
-        ]
+    argv = ["-m", "django", "turkeysms_sandbox", "--port", "0"]
+    with sandbox_cli(argv, env=env) as url:
         address = urlsplit(url)
         connection = http.client.HTTPConnection(
             address.hostname, address.port, timeout=5
@@ -521,11 +501,6 @@ def test_sandbox_command_serves_until_sigint():
         connection.request("GET", "/inbox")
         assert connection.getresponse().status == 200
         connection.close()
-    finally:
-        process.send_signal(signal.SIGINT)
-        _stdout, stderr = process.communicate(timeout=10)
-    assert process.returncode == 0, stderr
-    assert stderr == ""
 
 
 def test_sandbox_command_in_process(monkeypatch):

@@ -8,14 +8,11 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +20,7 @@ import pytest
 from django_turkeysms.sandbox import Sandbox
 from django_turkeysms.sandbox import __main__ as cli
 from django_turkeysms.sandbox.state import ISTANBUL
+from tests.conftest import sandbox_cli
 
 KEY = "sandbox-demo-key"
 NUMBER = "905321234567"
@@ -33,7 +31,6 @@ STATUS = "/api/v3/sms-durumu/sms_durumu.php"
 BALANCE = "/api/v3/bakiye_sorgulama/add-content"
 LOGIN = "/api/v3/authenticate/login"
 JSON_HEADERS = {"Content-Type": "application/json"}
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -1314,34 +1311,12 @@ def test_lifecycle():
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_command_line(stop_signal):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django_turkeysms.sandbox", "--port", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
-        url = lines[0].removeprefix("TurkeySMS sandbox listening on ").strip()
-        assert lines[0] == f"TurkeySMS sandbox listening on {url}\n"
-        assert url.startswith("http://127.0.0.1:")
-        assert not url.endswith(":0")
-        assert lines[1:] == [
-            "API key: sandbox-demo-key\n",
-            "Sender ID: SANDBOX\n",
-            f"Inbox: {url}/inbox\n",
-        ]
+    argv = ["-m", "django_turkeysms.sandbox", "--port", "0"]
+    with sandbox_cli(argv, stop_signal=stop_signal) as url:
         connection = http.client.HTTPConnection(*split_url(url), timeout=5)
         connection.request("POST", SEND, body=_send_body())
         assert json.loads(connection.getresponse().read())["result_code"] == "TS-1024"
         connection.close()
-    finally:
-        process.send_signal(stop_signal)
-        stdout, stderr = process.communicate(timeout=10)
-    assert process.returncode == 0, stderr
-    assert stderr == ""
 
 
 def test_main_in_process_stops_on_sigterm(monkeypatch, capsys):

@@ -183,6 +183,7 @@ def test_backoff_is_capped_full_jitter(settings):
     assert min(delays) >= 0
     assert max(delays) <= 30.0
     assert max(backoff(1) for _ in range(200)) <= 2.0
+    assert len({backoff(5) for _ in range(50)}) > 1  # jittered, not fixed
     assert backoff(1, RateLimited(retry_after=12)) >= 12
 
 
@@ -372,10 +373,6 @@ def test_sweeper_leaves_recent_sending_rows(sms_outbox):
 
 
 # -- unexpected backend errors never lose a row ---------------------------------------
-
-
-class ExplodingBackend:
-    pass
 
 
 def test_backend_bug_leaves_row_unknown(settings, monkeypatch, sms_outbox):

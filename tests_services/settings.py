@@ -14,7 +14,7 @@ from typing import Any
 import django
 
 from tests.settings import *  # noqa: F403
-from tests.settings import INSTALLED_APPS
+from tests.settings import INSTALLED_APPS, TASKS_MODULE
 
 
 def postgres_database(name: str, **extra: Any) -> dict[str, Any]:
@@ -39,7 +39,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "django_tasks_db", "django_rq"]
 if django.VERSION < (6, 0):
     INSTALLED_APPS.append("django_tasks")
 
-TASKS_MODULE = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
 TASKS = {
     "default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"},
     "db": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
