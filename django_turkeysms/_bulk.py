@@ -55,9 +55,10 @@ def update_rows(
 
 
 def _supports_join(connection: Any) -> bool:
-    if connection.vendor == "sqlite":  # UPDATE … FROM arrived in SQLite 3.33
-        return "sqlite" in _JOIN_VENDORS and sqlite3.sqlite_version_info >= (3, 33)
-    return connection.vendor in _JOIN_VENDORS
+    if connection.vendor not in _JOIN_VENDORS:
+        return False
+    # UPDATE … FROM arrived in SQLite 3.33.
+    return connection.vendor != "sqlite" or sqlite3.sqlite_version_info >= (3, 33)
 
 
 def _statement(
