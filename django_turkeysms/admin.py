@@ -25,21 +25,30 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from django_turkeysms import admin_views, phone
+from django_turkeysms import admin_views, otp, phone
 from django_turkeysms.conf import conf
 from django_turkeysms.dashboard import STATUS_COLOURS
 from django_turkeysms.delivery import refresh_status
 from django_turkeysms.exceptions import InvalidPhoneNumber
-from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog, VerifiedPhone
+from django_turkeysms.models import (
+    REDACTED,
+    OtpChallenge,
+    OtpLock,
+    SmsLog,
+    VerifiedPhone,
+)
 from django_turkeysms.paginator import EstimatedCountPaginator
 from django_turkeysms.sending import dispatch
 
 if TYPE_CHECKING:
     LogAdminBase = admin.ModelAdmin[SmsLog]
     ChallengeAdminBase = admin.ModelAdmin[OtpChallenge]
+    LockAdminBase = admin.ModelAdmin[OtpLock]
     PhoneAdminBase = admin.ModelAdmin[VerifiedPhone]
 else:  # ModelAdmin is generic for type checkers only
-    LogAdminBase = ChallengeAdminBase = PhoneAdminBase = admin.ModelAdmin
+    LogAdminBase = ChallengeAdminBase = LockAdminBase = PhoneAdminBase = (
+        admin.ModelAdmin
+    )
 
 RETRYABLE = (SmsLog.Status.FAILED, SmsLog.Status.UNKNOWN)
 
@@ -421,6 +430,62 @@ class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
     @admin.display(description=_("phone number"), ordering="phone")
     def masked_phone(self, obj: OtpChallenge) -> str:
         return phone.mask(str(obj.phone))
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # ?code_hash__startswith=… would recover the stored hash a character at a time.
+        if lookup.split("__")[0] == "code_hash":
+            return False
+        return bool(super().lookup_allowed(lookup, value, request))
+
+
+@admin.register(OtpLock)
+class OtpLockAdmin(PhoneSearchMixin, LockAdminBase):
+    """Phones locked after too many wrong codes; an action ends a lock sooner."""
+
+    list_display = [
+        "masked_phone",
+        "created_at",
+        "ends_at",
+        "level",
+        "released",
+    ]
+    list_filter = ["released", CreatedFilter]
+    search_fields = ["phone"]
+    ordering = ["-created_at"]
+    readonly_fields = ["masked_phone", "created_at", "ends_at", "level", "released"]
+    exclude = ["phone"]
+    actions = ["end_locks"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("django_turkeysms.change_otplock"))
+
+    @admin.display(description=_("phone number"), ordering="phone")
+    def masked_phone(self, obj: OtpLock) -> str:
+        return phone.mask(str(obj.phone))
+
+    @admin.action(
+        description=_("End these locks and clear the failure counts"),
+        permissions=["unlock"],
+    )
+    def end_locks(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        phones = set(queryset.values_list("phone", flat=True))
+        for number in phones:
+            otp.unlock(str(number))
+        self.message_user(
+            request,
+            ngettext(
+                "Unlocked %(count)d phone number.",
+                "Unlocked %(count)d phone numbers.",
+                len(phones),
+            )
+            % {"count": len(phones)},
+        )
 
 
 @admin.register(VerifiedPhone)

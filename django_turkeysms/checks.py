@@ -16,6 +16,9 @@
 | E008 | an OTP setting is out of bounds (length, TTL > 10 min, mode, delivery) |
 | W003 | OTP settings weaker than recommended (length < 6, too many attempts) |
 | W006 | OTP limits kept in a per-process local-memory cache outside DEBUG |
+| W007 | ``OTP_DELIVERY = "inline"`` outside DEBUG: response times reveal known numbers |
+| W008 | the lock settings allow more than 1,000 wrong codes per phone per 30 days |
+| W009 | one account or one IP may ask as many codes as trip the prefix guard |
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
+from django_turkeysms import otp
 from django_turkeysms.conf import DEFAULTS, conf
 from django_turkeysms.handler import sms_backends
+
+#: NIST SP 800-63B-4 §3.2.2 allows 100 consecutive failures; we bound the total:
+#: at most 0.1 % success against a 6-digit code in 30 days.
+MAX_GUESSES_PER_30_DAYS = 1000
 
 _POSITIVE_INTS = (
     "TASK_BATCH_SIZE",
@@ -234,6 +242,12 @@ def _otp_errors() -> list[CheckMessage]:
     problems = []
     if not 4 <= conf.OTP_LENGTH <= 10:
         problems.append(_("TURKEYSMS['OTP_LENGTH'] must be between 4 and 10 digits."))
+    if not (0 < conf.OTP_LOCK_TIME <= conf.OTP_LOCK_MAX_TIME):
+        problems.append(
+            _(
+                "TURKEYSMS['OTP_LOCK_TIME'] must be positive and at most OTP_LOCK_MAX_TIME."
+            )
+        )
     if not 0 < conf.OTP_TTL <= 600:
         problems.append(
             _(
@@ -282,6 +296,60 @@ def _otp_warnings() -> list[CheckMessage]:
                     "Use OTP_LENGTH ≥ 6, OTP_MAX_ATTEMPTS ≤ 10 and OTP_MAX_FAILURES ≤ 100."
                 ),
                 id="django_turkeysms.W003",
+            )
+        )
+    return [*messages, *_abuse_warnings(), *_deployment_warnings()]
+
+
+def _abuse_warnings() -> list[CheckMessage]:
+    """Limits that let one attacker guess too often or block a prefix alone."""
+    messages: list[CheckMessage] = []
+    guesses = otp.guess_bound(30)
+    if guesses > MAX_GUESSES_PER_30_DAYS:
+        messages.append(
+            Warning(
+                _(
+                    "The OTP lock settings allow %(guesses)d wrong codes per phone in 30 days."
+                )
+                % {"guesses": guesses},
+                hint=_(
+                    "Keep it at most %(limit)d: lower OTP_MAX_FAILURES, or raise "
+                    "OTP_LOCK_TIME or OTP_LOCK_MAX_TIME."
+                )
+                % {"limit": MAX_GUESSES_PER_30_DAYS},
+                id="django_turkeysms.W008",
+            )
+        )
+    threshold = conf.OTP_PREFIX_MIN_SENDS
+    if max(conf.OTP_USER_MAX_SENDS, conf.OTP_USER_IP_MAX_SENDS) >= threshold:
+        messages.append(
+            Warning(
+                _(
+                    "One account or one IP may ask as many codes as it takes to block a "
+                    "number prefix (OTP_PREFIX_MIN_SENDS)."
+                ),
+                hint=_(
+                    "Keep OTP_USER_MAX_SENDS and OTP_USER_IP_MAX_SENDS below "
+                    "OTP_PREFIX_MIN_SENDS."
+                ),
+                id="django_turkeysms.W009",
+            )
+        )
+    return messages
+
+
+def _deployment_warnings() -> list[CheckMessage]:
+    """Choices that are fine in development and leak or break in production."""
+    messages: list[CheckMessage] = []
+    if conf.OTP_DELIVERY == "inline" and not settings.DEBUG:
+        messages.append(
+            Warning(
+                _(
+                    "OTP_DELIVERY 'inline' sends the SMS inside the login request, only "
+                    "for registered numbers: response times tell which numbers are registered."
+                ),
+                hint=_("Use OTP_DELIVERY 'background' (the default) in production."),
+                id="django_turkeysms.W007",
             )
         )
     cache_backend = settings.CACHES.get(conf.OTP_CACHE, {}).get("BACKEND", "")

@@ -34,13 +34,18 @@ DEFAULTS: dict[str, Any] = {
     "OTP_LENGTH": 6,
     "OTP_TTL": 300,
     "OTP_MAX_ATTEMPTS": 5,
-    "OTP_MAX_FAILURES": 100,
+    "OTP_MAX_FAILURES": 20,
+    "OTP_LOCK_TIME": 3600,
+    "OTP_LOCK_MAX_TIME": 86_400,
     "OTP_RESEND_COOLDOWN": 60,
     "OTP_MAX_SENDS": 5,
     "OTP_SEND_WINDOW": 600,
     "OTP_IP_MAX_SENDS": 20,
     "OTP_IP_MAX_VERIFIES": 60,
     "OTP_IP_WINDOW": 600,
+    "OTP_USER_MAX_SENDS": 10,
+    "OTP_USER_IP_MAX_SENDS": 15,
+    "OTP_USER_WINDOW": 86_400,
     "OTP_DAILY_BUDGET": 10_000,
     "OTP_ALLOWED_COUNTRIES": ["TR"],
     "OTP_PREFIX_DIGITS": 8,
@@ -167,6 +172,14 @@ class Settings:
         return int(self._get("OTP_MAX_FAILURES"))
 
     @property
+    def OTP_LOCK_TIME(self) -> float:
+        return float(self._get("OTP_LOCK_TIME"))
+
+    @property
+    def OTP_LOCK_MAX_TIME(self) -> float:
+        return float(self._get("OTP_LOCK_MAX_TIME"))
+
+    @property
     def OTP_RESEND_COOLDOWN(self) -> float:
         return float(self._get("OTP_RESEND_COOLDOWN"))
 
@@ -189,6 +202,18 @@ class Settings:
     @property
     def OTP_IP_WINDOW(self) -> float:
         return float(self._get("OTP_IP_WINDOW"))
+
+    @property
+    def OTP_USER_MAX_SENDS(self) -> int:
+        return int(self._get("OTP_USER_MAX_SENDS"))
+
+    @property
+    def OTP_USER_IP_MAX_SENDS(self) -> int:
+        return int(self._get("OTP_USER_IP_MAX_SENDS"))
+
+    @property
+    def OTP_USER_WINDOW(self) -> float:
+        return float(self._get("OTP_USER_WINDOW"))
 
     @property
     def OTP_DAILY_BUDGET(self) -> int | None:

@@ -9,7 +9,9 @@ is raised and the caller refuses, so an outage never means unlimited SMS.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import caches
@@ -19,6 +21,9 @@ from django.http import HttpRequest
 from django_turkeysms.conf import conf
 
 PREFIX = "turkeysms"
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+logger = logging.getLogger(__name__)
 
 
 class LimitsUnavailable(Exception):
@@ -29,24 +34,15 @@ def _cache() -> BaseCache:
     return caches[conf.OTP_CACHE]
 
 
-def hit(
-    name: str, key: str, *, limit: int, window: float, record: bool = True
-) -> float | None:
-    """Count one event; the seconds to wait if it went over ``limit``, else None.
-
-    Not ``record``: count nothing, only answer as the next event would be
-    answered (decoy OTP sends must be refused exactly when real ones are).
-    """
+def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
+    """Count one event; the seconds to wait if it went over ``limit``, else None."""
     now = time.time()
     bucket = int(now // window)
     cache_key = _counter_key(name, key, bucket)
     try:
         cache = _cache()
-        if record:
-            cache.add(cache_key, 0, timeout=int(window) + 1)
-            count = cache.incr(cache_key)
-        else:
-            count = int(cache.get(cache_key, 0)) + 1
+        cache.add(cache_key, 0, timeout=int(window) + 1)
+        count = cache.incr(cache_key)
     except Exception as exc:  # any cache failure: fail closed
         raise LimitsUnavailable(str(exc)) from exc
     if count > limit:
@@ -79,14 +75,31 @@ def claim_cooldown(key: str, seconds: float) -> float | None:
     return left if left > 0 else None
 
 
-def budget_exceeded(*, count: bool = True) -> bool:
-    """Whether today's ``OTP_DAILY_BUDGET`` is spent, counting one OTP SMS against
-    it when ``count`` (otherwise only look)."""
+def budget_exceeded() -> bool:
+    """Count one OTP SMS against today's ``OTP_DAILY_BUDGET``; whether it is spent.
+
+    The first refusal of the day is logged at WARNING, so operators can alert.
+    """
     budget = conf.OTP_DAILY_BUDGET
     if budget is None:
         return False
     day = date.today().isoformat()
-    return hit("budget", day, limit=budget, window=86_400, record=count) is not None
+    wait = hit("budget", day, limit=budget, window=86_400)
+    if wait is None:
+        return False
+    if _first_time(f"budget-warned:{day}", 86_400):
+        logger.warning(
+            "The daily OTP budget of %d SMS is spent; refusing codes", budget
+        )
+    return True
+
+
+def _first_time(name: str, seconds: float) -> bool:
+    """True for the first caller of ``name`` within ``seconds`` (a cache marker)."""
+    try:
+        return bool(_cache().add(f"{PREFIX}:{name}", 1, timeout=int(seconds) + 1))
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
 
 
 # -- the prefix guard (SMS pumping) -----------------------------------------------------
@@ -107,32 +120,26 @@ def prefix_blocked(e164: str) -> float | None:
     return remaining if remaining > 0 else None
 
 
-def record_prefix_send(e164: str, *, record: bool = True) -> float | None:
+def record_prefix_send(e164: str) -> float | None:
     """Count a send to the prefix; block it when sends pile up unverified.
 
-    Returns the block duration when this send triggered a block. Not ``record``:
-    count and block nothing, only answer as this send would be answered.
+    Returns the block duration when this send triggered a block.
     """
     prefix = prefix_of(e164)
-    if record:
-        hit("prefix-sends", prefix, limit=10**9, window=conf.OTP_PREFIX_WINDOW)
-    if not _pumping(prefix, pending=0 if record else 1):
+    hit("prefix-sends", prefix, limit=10**9, window=conf.OTP_PREFIX_WINDOW)
+    if not _pumping(prefix):
         return None
     block = conf.OTP_PREFIX_BLOCK
-    if record:
-        try:
-            _cache().set(
-                _block_key(prefix), time.time() + block, timeout=int(block) + 1
-            )
-        except Exception as exc:
-            raise LimitsUnavailable(str(exc)) from exc
+    try:
+        _cache().set(_block_key(prefix), time.time() + block, timeout=int(block) + 1)
+    except Exception as exc:
+        raise LimitsUnavailable(str(exc)) from exc
     return block
 
 
-def _pumping(prefix: str, *, pending: int = 0) -> bool:
+def _pumping(prefix: str) -> bool:
     """Many sends to ``prefix`` and few verifications: SMS pumping."""
     sends, verifies = _prefix_counts(prefix, conf.OTP_PREFIX_WINDOW)
-    sends += pending
     return (
         sends >= conf.OTP_PREFIX_MIN_SENDS
         and verifies < sends * conf.OTP_PREFIX_MIN_VERIFY_RATE
@@ -161,22 +168,52 @@ def _block_key(prefix: str) -> str:
     return f"{PREFIX}:prefix-block:{prefix}"
 
 
-# -- client IP ---------------------------------------------------------------------------
+# -- client addresses ------------------------------------------------------------------
+
+#: The rate-limit key of every client whose address is unknown: they share one
+#: bucket, so a misconfigured server limits everyone rather than no one.
+UNKNOWN_CLIENT = "unknown"
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who asked: the IP address (None when unknown) and the key its limits use."""
+
+    ip: str | None
+    key: str
+
+
+def client_of(request: HttpRequest) -> Client:
+    """The client behind ``request`` and its rate-limit key.
+
+    IPv6 clients are keyed by their /64, the smallest block a provider gives one
+    subscriber; IPv4-mapped IPv6 addresses are read as IPv4.
+    """
+    address = _client_address(request)
+    if address is None:
+        _warn_unknown_address(request)
+        return Client(ip=None, key=UNKNOWN_CLIENT)
+    if address.version == 6:
+        network = ipaddress.ip_network(f"{address}/64", strict=False)
+        return Client(ip=str(address), key=str(network))
+    return Client(ip=str(address), key=str(address))
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
     """The client's IP: ``REMOTE_ADDR``, or the proxy header's nearest untrusted hop
-    when ``REMOTE_ADDR`` is one of ``OTP_TRUSTED_PROXIES``."""
-    if request is None:
-        return None
-    remote = _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    when ``REMOTE_ADDR`` is one of ``OTP_TRUSTED_PROXIES``; None when unknown."""
+    return None if request is None else client_of(request).ip
+
+
+def _client_address(request: HttpRequest) -> IPAddress | None:
+    remote = _parse_ip(request.META.get("REMOTE_ADDR", ""))
     if remote is None or not _trusted(remote):
         return remote
     hops = [
         hop.strip() for hop in request.META.get(conf.OTP_PROXY_HEADER, "").split(",")
     ]
     for hop in reversed([hop for hop in hops if hop]):
-        address = _valid_ip(hop)
+        address = _parse_ip(hop)
         if address is None:
             return remote
         if not _trusted(address):
@@ -184,16 +221,37 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return remote
 
 
-def _valid_ip(value: str) -> str | None:
+def _parse_ip(value: object) -> IPAddress | None:
+    if not isinstance(value, str):
+        return None
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
-def _trusted(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
+def _trusted(address: IPAddress) -> bool:
     return any(
-        ip in ipaddress.ip_network(net, strict=False)
+        address in ipaddress.ip_network(net, strict=False)
         for net in conf.OTP_TRUSTED_PROXIES
+    )
+
+
+_warned_unknown = False
+
+
+def _warn_unknown_address(request: HttpRequest) -> None:
+    """Say once per process that clients without an address share one bucket."""
+    global _warned_unknown
+    if _warned_unknown:
+        return
+    _warned_unknown = True
+    logger.warning(
+        "REMOTE_ADDR %r is not an IP address (a server on a unix socket?): every "
+        "such client shares one OTP rate-limit bucket. Put the proxy's client "
+        "address in REMOTE_ADDR, or list the proxy in OTP_TRUSTED_PROXIES.",
+        str(request.META.get("REMOTE_ADDR", ""))[:64],
     )

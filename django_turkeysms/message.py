@@ -25,6 +25,19 @@ if TYPE_CHECKING:
 Recipient = Any
 
 
+class SecretText(str):
+    """Text that holds a secret (an OTP code, or a message carrying one).
+
+    It is an ordinary string everywhere except its ``repr``: error trackers that
+    record local variables (Sentry's default) and tracebacks show a placeholder.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'[redacted]'"
+
+
 class Category(models.TextChoices):
     """Why a message is sent; decides the provider's ``content_type``.
 
@@ -76,7 +89,7 @@ class SmsMessage:
     rows of the first one instead of sending again.
     """
 
-    text: str
+    text: str = field(repr=False)
     to: Recipient | Iterable[Recipient]
     _: KW_ONLY
     sender: str | None = None
@@ -99,7 +112,7 @@ class PreparedSms:
     """One validated message for one recipient: what a backend sends."""
 
     to: str
-    text: str
+    text: str = field(repr=False)
     sender: str
     lang: SmsLang
     segments: int

@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -18,6 +19,8 @@ from django_turkeysms.phone import mask
 
 #: What the log stores instead of a body it must not keep.
 REDACTED = "[redacted]"
+#: Separates the OTP code hashes from every other use of SECRET_KEY.
+OTP_HASH_SALT = "django_turkeysms.otp"
 
 
 class SmsLogQuerySet(models.QuerySet["SmsLog"]):
@@ -203,6 +206,58 @@ class OtpChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {mask(self.phone)}"
+
+    @staticmethod
+    def hash_code(challenge_id: object, code: str) -> str:
+        """The keyed hash stored for ``code``, bound to its challenge (HMAC-SHA256
+        under a key derived from ``SECRET_KEY``)."""
+        value = f"{challenge_id}:{code}"
+        return salted_hmac(OTP_HASH_SALT, value, algorithm="sha256").hexdigest()
+
+    def set_code(self, code: str) -> None:
+        """Keep only the hash of ``code``."""
+        self.code_hash = self.hash_code(self.pk, code)
+
+    def code_matches(self, code: str) -> bool:
+        """Whether ``code`` is this challenge's code (constant-time)."""
+        if not self.code_hash:
+            return False
+        return constant_time_compare(self.code_hash, self.hash_code(self.pk, code))
+
+
+class OtpLockQuerySet(models.QuerySet["OtpLock"]):
+    def active(self, now: datetime | None = None) -> OtpLockQuerySet:
+        """Locks that have not ended yet."""
+        return self.filter(ends_at__gt=now or timezone.now())
+
+
+class OtpLock(models.Model):
+    """A phone refused codes for a while after too many wrong ones.
+
+    Locks end on their own; each lock since the phone's last success lasts twice
+    as long as the one before, up to ``OTP_LOCK_MAX_TIME``. An admin action or
+    ``otp.unlock()`` ends it sooner and marks it ``released``, which also resets
+    the escalation.
+    """
+
+    phone = PhoneNumberField(_("phone number"))
+    created_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    ends_at = models.DateTimeField(_("locked until"))
+    level = models.PositiveSmallIntegerField(_("lock number"), default=1)
+    released = models.BooleanField(_("ended by hand"), default=False)
+
+    objects = OtpLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("locked phone number")
+        verbose_name_plural = _("locked phone numbers")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["phone", "-ends_at"], name="turkeysms_otp_lock"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{mask(self.phone)} until {self.ends_at:%Y-%m-%d %H:%M}"
 
 
 class VerifiedPhone(models.Model):

@@ -2,20 +2,22 @@
 
 Rules (NIST SP 800-63B-4, OWASP ASVS 5; every number is a ``TURKEYSMS`` setting):
 
-* codes of ``OTP_LENGTH`` (6) digits from :mod:`secrets`, valid ``OTP_TTL`` (300 s);
+* codes of ``OTP_LENGTH`` digits from :mod:`secrets`, valid ``OTP_TTL`` seconds;
   only ``HMAC-SHA256(key derived from SECRET_KEY, challenge id ‖ code)`` is stored;
-* at most ``OTP_MAX_ATTEMPTS`` (5) wrong tries per challenge, and at most
-  ``OTP_MAX_FAILURES`` (100) consecutive failures per phone across challenges — a
-  resend never resets that count, only a success does;
-* a resend (after ``OTP_RESEND_COOLDOWN``, 60 s) makes a new code; the old one
-  stops working; at most ``OTP_MAX_SENDS`` (5) sends per phone per
-  ``OTP_SEND_WINDOW`` (600 s), plus per-IP limits, a daily budget, a country
+* at most ``OTP_MAX_ATTEMPTS`` wrong tries per challenge; ``OTP_MAX_FAILURES``
+  consecutive failures across challenges lock the phone for ``OTP_LOCK_TIME``,
+  each further lock since the last success twice as long, up to
+  ``OTP_LOCK_MAX_TIME``; a resend never resets the count, only a success does;
+* a resend (after ``OTP_RESEND_COOLDOWN``) makes a new code and the old one stops
+  working; per-phone, per-IP, per-user limits, a daily budget, a country
   allow-list and the prefix guard against SMS pumping (:mod:`.limits`);
-* verification locks the challenge row, compares in constant time after turning
-  the input into ASCII digits, and marks it used in the same transaction.
+* a correct code is used up by one conditional UPDATE; anything else is judged
+  under the challenge's row lock, where a miss is counted.
 
-Outcomes of :func:`verify_code` are :class:`VerifyResult` values; refusals to send
-raise :class:`~django_turkeysms.exceptions.OtpThrottled` with ``retry_after``. The
+A request for an unknown number (a decoy: ``deliver=False``) moves every counter
+exactly as a real send does, so no limit, refusal or ``retry_after`` tells the
+two apart. Outcomes of :func:`verify_code` are :class:`VerifyResult` values;
+refusals to send raise :class:`~django_turkeysms.exceptions.OtpThrottled`. The
 code never appears in the log, in log records or in exception text.
 """
 
@@ -26,31 +28,39 @@ import enum
 import logging
 import re
 import secrets
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
-from django.db.models import F, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, Max, OuterRef, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from django_turkeysms import limits, otp_delivery, phone
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
-from django_turkeysms.models import OtpChallenge
+from django_turkeysms.message import SecretText
+from django_turkeysms.models import OtpChallenge, OtpLock
+from django_turkeysms.signals import otp_locked, otp_verified
+from django_turkeysms.transactions import write_transaction
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
 
-_HASH_SALT = "django_turkeysms.otp"
 EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+#: The purpose of logging in by a number already verified. Its sends go only to
+#: verified numbers (unknown ones get a decoy), so SMS pumping cannot use it: the
+#: prefix guard neither counts nor blocks it — anyone could otherwise block
+#: logins for a whole prefix by asking codes for unknown numbers in it.
+LOGIN = "login"
+#: How far back repeated locks make the next one longer (the bound's window).
+LOCK_MEMORY = timedelta(days=30)
 _SEPARATORS = re.compile(r"[\s\-.]+")
 
 
@@ -81,7 +91,7 @@ _MESSAGES = {
         "There is no code waiting for this number. Ask for a new one."
     ),
     VerifyResult.LOCKED: _(
-        "This number is locked after too many wrong codes. Contact support."
+        "Too many wrong codes for this number. It is locked for a while; try again later."
     ),
 }
 
@@ -89,19 +99,18 @@ _MESSAGES = {
 # -- codes and hashes --------------------------------------------------------------------
 
 
-def generate_code(length: int | None = None) -> str:
+def generate_code(length: int | None = None) -> SecretText:
     """A random numeric code; leading zeros kept."""
     digits = length or conf.OTP_LENGTH
-    return f"{secrets.randbelow(10**digits):0{digits}d}"
+    return SecretText(f"{secrets.randbelow(10**digits):0{digits}d}")
 
 
 def hash_code(challenge_id: object, code: str) -> str:
-    """The keyed hash stored for ``code``; bound to its challenge."""
-    value = f"{challenge_id}:{code}"
-    return salted_hmac(_HASH_SALT, value, algorithm="sha256").hexdigest()
+    """The keyed hash stored for ``code`` (:meth:`OtpChallenge.hash_code`)."""
+    return OtpChallenge.hash_code(challenge_id, code)
 
 
-def normalize_code(value: object) -> str | None:
+def normalize_code(value: object) -> SecretText | None:
     """The typed code as ASCII digits, or None if it cannot be a code.
 
     Full-width and Arabic-Indic digits become ASCII; spaces, dashes and dots are
@@ -112,13 +121,14 @@ def normalize_code(value: object) -> str | None:
     digits = _SEPARATORS.sub("", phone.normalize_digits(value))
     if len(digits) != conf.OTP_LENGTH or not digits.isascii() or not digits.isdigit():
         return None
-    return digits
+    return SecretText(digits)
 
 
-def code_matches(challenge: OtpChallenge, code: str) -> bool:
-    if not challenge.code_hash:
-        return False
-    return constant_time_compare(challenge.code_hash, hash_code(challenge.pk, code))
+def normalize_phone(value: object) -> str:
+    """E.164 for ``value`` under the OTP country policy."""
+    return phone.normalize(
+        value, region=conf.DEFAULT_REGION, allowed=conf.OTP_ALLOWED_COUNTRIES
+    )
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -136,86 +146,88 @@ def send_code(
     """Send a new code to ``phone_number`` for ``purpose``; return the challenge.
 
     With ``deliver=False`` everything happens except the SMS: used for numbers
-    that must not learn they are unknown, so both paths look the same.
+    that must not learn they are unknown, so both paths look the same. Purpose
+    ``"login"`` is for numbers already verified (see :data:`LOGIN`).
     Raises ``InvalidPhoneNumber`` / ``CountryNotAllowed`` for bad numbers and
     ``OtpThrottled`` when a limit refuses.
     """
     e164 = normalize_phone(phone_number)
     now = now or timezone.now()
-    ip = limits.client_ip(request)
+    client = limits.client_of(request) if request is not None else None
+    account = user if user is not None and user.is_authenticated else None
     with _limits_or_throttled():
-        _check_ip_limit("send-ip", ip, conf.OTP_IP_MAX_SENDS)
-        _check_not_locked(e164)
-        challenge, text, log_id = _issue(
-            e164, purpose, ip, user, deliver=deliver, now=now
-        )
-    if log_id is not None:
-        otp_delivery.dispatch(challenge, log_id, text)
+        _check_requester(client, account)
+        _check_not_locked(e164, now)
+        _check_phone(e164, purpose)
+    challenge, code = _issue(e164, purpose, client, account, now)
+    plan = otp_delivery.prepare_message(challenge, code)
+    if deliver:
+        otp_delivery.dispatch(challenge, plan)
     return challenge
 
 
-def normalize_phone(value: object) -> str:
-    """E.164 for ``value`` under the OTP country policy."""
-    return phone.normalize(
-        value, region=conf.DEFAULT_REGION, allowed=conf.OTP_ALLOWED_COUNTRIES
-    )
+def _check_requester(
+    client: limits.Client | None, account: AbstractBaseUser | None
+) -> None:
+    """The limits of whoever asks: per IP, and per account for logged-in users.
+
+    An account may ask fewer codes than it takes to trip the prefix guard, so no
+    single account or IP blocks a prefix or spends the daily budget.
+    """
+    if client is not None:
+        _check_limit("send-ip", client.key, conf.OTP_IP_MAX_SENDS, conf.OTP_IP_WINDOW)
+    if account is None:
+        return
+    window = conf.OTP_USER_WINDOW
+    _check_limit("send-user", str(account.pk), conf.OTP_USER_MAX_SENDS, window)
+    if client is not None:
+        _check_limit("send-user-ip", client.key, conf.OTP_USER_IP_MAX_SENDS, window)
+
+
+def _check_phone(e164: str, purpose: str) -> None:
+    """The limits of the number: cooldown, sends per window, budget, prefix guard."""
+    _start_cooldown(e164, purpose)
+    _check_limit("send-phone", e164, conf.OTP_MAX_SENDS, conf.OTP_SEND_WINDOW)
+    if limits.budget_exceeded():
+        raise _refused("budget", 3600.0)
+    if purpose != LOGIN:
+        _check_prefix(e164)
 
 
 def _issue(
     e164: str,
     purpose: str,
-    ip: str | None,
-    user: AbstractBaseUser | None,
-    *,
-    deliver: bool,
+    client: limits.Client | None,
+    account: AbstractBaseUser | None,
     now: datetime,
-) -> tuple[OtpChallenge, str, int | None]:
-    """Replace the open challenge with a new one and log its SMS, under a row lock."""
-    with transaction.atomic():
+) -> tuple[OtpChallenge, SecretText]:
+    """Replace the open challenge with a new one, under the old one's row lock."""
+    with write_transaction(OtpChallenge):
         previous = (
             OtpChallenge.objects.active_for(e164, purpose).select_for_update().first()
         )
-        _start_cooldown(e164, purpose, now)
-        _check_limit("send-phone", e164, conf.OTP_MAX_SENDS, conf.OTP_SEND_WINDOW)
-        _check_budget_and_prefix(e164, record=deliver)
         if previous is not None:  # the old code stops working
             OtpChallenge.objects.filter(pk=previous.pk).update(expires_at=now)
-        challenge = _new_challenge(e164, purpose, ip, user, now, previous=previous)
+        challenge = OtpChallenge(
+            phone=e164,
+            purpose=purpose,
+            mode=OtpChallenge.Mode(conf.OTP_MODE),
+            created_at=now,
+            expires_at=now + timedelta(seconds=conf.OTP_TTL),
+            last_sent_at=now,
+            sends=(previous.sends if previous else 0) + 1,
+            client_ip=client.ip if client else None,
+            user=cast(Any, account),
+        )
         code = generate_code()
-        provider = conf.OTP_MODE == "provider" and deliver
-        # A code the provider generates is hashed when it arrives; an undelivered
-        # (decoy) code is hashed like any other and simply never sent.
-        challenge.code_hash = "" if provider else hash_code(challenge.pk, code)
-        text, log_id = _log_message(challenge, code, deliver=deliver)
-        challenge.sms_log_id = log_id
+        # A code the provider generates is hashed when it arrives.
+        if challenge.mode == OtpChallenge.Mode.LOCAL:
+            challenge.set_code(code)
         challenge.save()
-    return challenge, text, log_id
+    return challenge, code
 
 
-def _new_challenge(
-    e164: str,
-    purpose: str,
-    ip: str | None,
-    user: AbstractBaseUser | None,
-    now: datetime,
-    *,
-    previous: OtpChallenge | None,
-) -> OtpChallenge:
-    provider = conf.OTP_MODE == "provider"
-    return OtpChallenge(
-        phone=e164,
-        purpose=purpose,
-        mode=OtpChallenge.Mode.PROVIDER if provider else OtpChallenge.Mode.LOCAL,
-        created_at=now,
-        expires_at=now + timedelta(seconds=conf.OTP_TTL),
-        last_sent_at=now,
-        sends=(previous.sends if previous else 0) + 1,
-        client_ip=ip,
-        user=cast(Any, user) if user is not None and user.is_authenticated else None,
-    )
-
-
-def _start_cooldown(e164: str, purpose: str, now: datetime) -> None:
+def _start_cooldown(e164: str, purpose: str) -> None:
     """Atomically claim this phone's resend slot, or refuse with the time left."""
     wait = limits.claim_cooldown(f"{purpose}:{e164}", conf.OTP_RESEND_COOLDOWN)
     if wait is not None:
@@ -226,29 +238,12 @@ def _start_cooldown(e164: str, purpose: str, now: datetime) -> None:
         )
 
 
-def _log_message(
-    challenge: OtpChallenge, code: str, *, deliver: bool
-) -> tuple[str, int | None]:
-    if deliver:
-        return otp_delivery.log_message(challenge, code)
-    otp_delivery.rehearse_message(challenge, code)
-    return "", None
-
-
-def _check_budget_and_prefix(e164: str, *, record: bool) -> None:
-    """Refuse a blocked prefix or a spent budget; count the send when ``record``.
-
-    A decoy (``record`` false) is refused exactly when a real send would be, so
-    that an unknown number answers like a known one, but it counts towards
-    neither (it does count towards the cooldown and the per-phone and per-IP
-    limits, like a real send).
-    """
+def _check_prefix(e164: str) -> None:
+    """Refuse a blocked prefix; count this send, which may block it."""
     blocked = limits.prefix_blocked(e164)
     if blocked:
         raise _refused("prefix", blocked)
-    if limits.budget_exceeded(count=record):
-        raise _refused("budget", 3600.0)
-    block = limits.record_prefix_send(e164, record=record)
+    block = limits.record_prefix_send(e164)
     if block:
         logger.warning(
             "OTP sends to prefix %s blocked for %.0f s (SMS pumping?)",
@@ -258,20 +253,16 @@ def _check_budget_and_prefix(e164: str, *, record: bool) -> None:
         raise _refused("prefix", block)
 
 
-def _check_ip_limit(name: str, ip: str | None, limit: int) -> None:
-    if ip is not None:
-        _check_limit(name, ip, limit, conf.OTP_IP_WINDOW)
-
-
 def _check_limit(name: str, key: str, limit: int, window: float) -> None:
     wait = limits.hit(name, key, limit=limit, window=window)
     if wait is not None:
         raise _refused(name, wait)
 
 
-def _check_not_locked(e164: str) -> None:
-    if consecutive_failures(e164) >= conf.OTP_MAX_FAILURES:
-        raise _refused("locked", 86_400.0)
+def _check_not_locked(e164: str, now: datetime) -> None:
+    until = _lock_end(e164, now)
+    if until is not None:
+        raise _refused("locked", (until - now).total_seconds())
 
 
 def _refused(reason: str, retry_after: float) -> OtpThrottled:
@@ -284,12 +275,24 @@ def _refused(reason: str, retry_after: float) -> OtpThrottled:
 
 @contextlib.contextmanager
 def _limits_or_throttled() -> Iterator[None]:
-    """A failing limits store refuses the send (fail closed)."""
+    """A failing limits store refuses the send (fail closed), naming the cause."""
     try:
         yield
-    except limits.LimitsUnavailable:
-        logger.error("OTP limits store unavailable; refusing to send")
+    except limits.LimitsUnavailable as exc:
+        logger.error("OTP limits store unavailable; refusing to send: %s", exc)
         raise _refused("unavailable", 60.0) from None
+
+
+#: Password confirmations a user may try per window before being told to wait.
+REAUTH_MAX_TRIES = 10
+REAUTH_WINDOW = 900
+
+
+def check_reauthentication_limit(user: AbstractBaseUser) -> None:
+    """Count a password confirmation; refuse one past ``REAUTH_MAX_TRIES`` per
+    ``REAUTH_WINDOW`` seconds, so a stolen session cannot guess the password."""
+    with _limits_or_throttled():
+        _check_limit("reauth", str(user.pk), REAUTH_MAX_TRIES, REAUTH_WINDOW)
 
 
 # -- verifying ------------------------------------------------------------------------------
@@ -301,9 +304,15 @@ def verify_code(
     *,
     purpose: str,
     request: HttpRequest | None = None,
+    challenge: object = None,
     now: datetime | None = None,
 ) -> VerifyResult:
-    """Check ``code`` for ``phone_number`` and ``purpose``; a correct code works once."""
+    """Check ``code`` for ``phone_number`` and ``purpose``; a correct code works once.
+
+    ``challenge`` (the id :func:`send_code` returned, kept in the asker's session)
+    binds the check to that challenge alone (ASVS 5.0 6.6.2); without it the
+    newest open challenge of the number is checked.
+    """
     try:
         e164 = normalize_phone(phone_number)
     except InvalidPhoneNumber:
@@ -311,90 +320,253 @@ def verify_code(
     digits = normalize_code(code)
     if digits is None:
         return VerifyResult.INVALID
-    try:
-        _check_ip_limit(
-            "verify-ip", limits.client_ip(request), conf.OTP_IP_MAX_VERIFIES
-        )
-    except (OtpThrottled, limits.LimitsUnavailable):
+    if request is not None and not _verify_allowed(request):
         return VerifyResult.TOO_MANY_ATTEMPTS
-    result = _check_and_consume(e164, purpose, digits, now)
+    target = (
+        _as_uuid(challenge) if challenge is not None else _newest_open(e164, purpose)
+    )
+    if target is not None and _use_up(
+        target, e164, purpose, digits, now or timezone.now()
+    ):
+        result = VerifyResult.OK
+    else:
+        result = _judge(e164, purpose, digits, target, now)
     if result is VerifyResult.OK:
-        with contextlib.suppress(limits.LimitsUnavailable):
-            limits.record_prefix_verification(e164)
+        _verified(e164, purpose, request)
     return result
 
 
-def _check_and_consume(
-    e164: str, purpose: str, digits: str, now: datetime | None
-) -> VerifyResult:
-    """Under the challenge's row lock: judge the code, count a miss or use it up.
-
-    The phone's failure count comes with the challenge, in the same query.
-    """
-    with transaction.atomic():
-        challenge = (
-            OtpChallenge.objects.active_for(e164, purpose)
-            .annotate(failures=_failure_total(e164))
-            .select_for_update()
-            .first()
+def _verify_allowed(request: HttpRequest) -> bool:
+    key = limits.client_of(request).key
+    try:
+        return (
+            limits.hit(
+                "verify-ip",
+                key,
+                limit=conf.OTP_IP_MAX_VERIFIES,
+                window=conf.OTP_IP_WINDOW,
+            )
+            is None
         )
-        if challenge is None:
-            # Failures of another purpose lock this one too.
-            if consecutive_failures(e164) >= conf.OTP_MAX_FAILURES:
-                return VerifyResult.LOCKED
-            return VerifyResult.NOT_FOUND
-        if (cast("Any", challenge).failures or 0) >= conf.OTP_MAX_FAILURES:
-            return VerifyResult.LOCKED
-        # The time is read once the lock is held: a resend that committed while
+    except limits.LimitsUnavailable as exc:
+        logger.error("OTP limits store unavailable; refusing to verify: %s", exc)
+        return False
+
+
+def _newest_open(e164: str, purpose: str) -> uuid.UUID | None:
+    return (
+        OtpChallenge.objects.active_for(e164, purpose)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _use_up(
+    challenge_id: uuid.UUID, e164: str, purpose: str, digits: str, now: datetime
+) -> bool:
+    """The common case in one statement: a right code on an open challenge of an
+    unlocked phone is marked used; False when anything else holds.
+
+    The hash is compared in SQL, not in constant time: the hash is keyed, so how
+    much of it matches a guess's hash tells nothing about the code.
+    """
+    updated = (
+        OtpChallenge.objects.filter(
+            pk=challenge_id,
+            phone=e164,
+            purpose=purpose,
+            verified_at__isnull=True,
+            expires_at__gt=now,
+            attempts__lt=conf.OTP_MAX_ATTEMPTS,
+            code_hash=OtpChallenge.hash_code(challenge_id, digits),
+        )
+        .exclude(Exists(OtpLock.objects.active(now).filter(phone=OuterRef("phone"))))
+        .update(verified_at=now)
+    )
+    return updated == 1
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    """A challenge id as kept in a session; anything else matches no challenge."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return uuid.UUID(int=0)
+
+
+def _judge(
+    e164: str,
+    purpose: str,
+    digits: str,
+    challenge_id: uuid.UUID | None,
+    now: datetime | None,
+) -> VerifyResult:
+    """Why the code was not accepted, under the phone's row locks; count a miss."""
+    with write_transaction(OtpChallenge):
+        # Every recent unused challenge of the phone is locked, so two misses on
+        # different purposes cannot both slip past the failure limit.
+        recent = timezone.now() - timedelta(days=1)
+        open_ones = {
+            c.pk: c
+            for c in OtpChallenge.objects.filter(
+                phone=e164, verified_at__isnull=True, expires_at__gt=recent
+            )
+            .order_by("pk")
+            .select_for_update()
+        }
+        # The time is read once the locks are held: a resend that committed while
         # this waited has expired the challenge at a time before it.
         now = now or timezone.now()
+        if _lock_end(e164, now) is not None:
+            return VerifyResult.LOCKED
+        challenge = _target(open_ones, purpose, challenge_id)
+        if challenge is None:
+            return VerifyResult.NOT_FOUND
         if challenge.expires_at <= now:
             return VerifyResult.EXPIRED
         if challenge.attempts >= conf.OTP_MAX_ATTEMPTS:
             return VerifyResult.TOO_MANY_ATTEMPTS
-        if code_matches(challenge, digits):
+        if challenge.code_matches(digits):  # a lock ended between the two steps
             OtpChallenge.objects.filter(pk=challenge.pk).update(verified_at=now)
             return VerifyResult.OK
         OtpChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+        if consecutive_failures(e164) >= conf.OTP_MAX_FAILURES:
+            _lock(e164, now)
+            return VerifyResult.LOCKED
         return VerifyResult.INVALID
 
 
+def _target(
+    open_ones: dict[uuid.UUID, OtpChallenge],
+    purpose: str,
+    challenge_id: uuid.UUID | None,
+) -> OtpChallenge | None:
+    if challenge_id is not None:
+        found = open_ones.get(challenge_id)
+        return found if found is not None and found.purpose == purpose else None
+    candidates = [c for c in open_ones.values() if c.purpose == purpose]
+    return max(candidates, key=lambda c: c.created_at, default=None)
+
+
+def _verified(e164: str, purpose: str, request: HttpRequest | None) -> None:
+    if purpose != LOGIN:
+        with contextlib.suppress(limits.LimitsUnavailable):
+            limits.record_prefix_verification(e164)
+    if otp_verified.has_listeners(OtpChallenge):
+        challenge = (
+            OtpChallenge.objects.filter(phone=e164, purpose=purpose)
+            .exclude(verified_at=None)
+            .latest("verified_at")
+        )
+        otp_verified.send(sender=OtpChallenge, challenge=challenge, request=request)
+
+
+# -- failures and locks ------------------------------------------------------------------
+
+
 def consecutive_failures(e164: str) -> int:
-    """Wrong codes for this phone since its last successful verification (one query)."""
-    total: Any = _since_last_success(e164).aggregate(total=Sum("attempts"))["total"]
+    """Wrong codes for this phone since its last success or its last lock."""
+    total: Any = _counting_challenges(e164).aggregate(total=Sum("attempts"))["total"]
     return int(total or 0)
 
 
-def _failure_total(e164: str) -> Subquery:
-    """:func:`consecutive_failures` as a subquery of one value."""
-    return Subquery(
-        _since_last_success(e164)
-        .order_by()
-        .values("phone")
-        .annotate(total=Sum("attempts"))
-        .values("total")
+def _counting_challenges(e164: str) -> QuerySet[OtpChallenge]:
+    """The phone's challenges made after its last success and its last lock (open
+    challenges are expired when a lock starts, so none spans one)."""
+    challenges = OtpChallenge.objects.filter(phone=e164)
+    since = max(
+        filter(
+            None,
+            [
+                challenges.aggregate(last=Max("verified_at"))["last"],
+                OtpLock.objects.filter(phone=e164).aggregate(last=Max("created_at"))[
+                    "last"
+                ],
+            ],
+        ),
+        default=EPOCH,
     )
+    return challenges.filter(created_at__gt=since)
 
 
-def _since_last_success(e164: str) -> QuerySet[OtpChallenge]:
-    """The phone's challenges created after its last successful verification."""
-    last_success = (
-        OtpChallenge.objects.filter(phone=e164, verified_at__isnull=False)
-        .order_by("-verified_at")
-        .values("verified_at")[:1]
+def locked_until(phone_number: object) -> datetime | None:
+    """When the phone's lock ends, or None when it is not locked."""
+    return _lock_end(normalize_phone(phone_number), timezone.now())
+
+
+def _lock_end(e164: str, now: datetime) -> datetime | None:
+    ends: datetime | None = (
+        OtpLock.objects.active(now)
+        .filter(phone=e164)
+        .aggregate(until=Max("ends_at"))["until"]
     )
-    since = Coalesce(Subquery(last_success), Value(EPOCH))
-    return OtpChallenge.objects.filter(phone=e164, created_at__gt=since)
+    return ends
+
+
+def lock_duration(level: int) -> float:
+    """Seconds the ``level``-th lock since the last success lasts."""
+    return min(conf.OTP_LOCK_TIME * float(2 ** (level - 1)), conf.OTP_LOCK_MAX_TIME)
+
+
+def _lock(e164: str, now: datetime) -> OtpLock:
+    """Lock the phone, longer for each lock since its last success; expire its codes."""
+    last_success = OtpChallenge.objects.filter(phone=e164).aggregate(
+        last=Max("verified_at")
+    )["last"]
+    since = max(filter(None, [last_success, now - LOCK_MEMORY]))
+    level = (
+        1
+        + OtpLock.objects.filter(
+            phone=e164, created_at__gt=since, released=False
+        ).count()
+    )
+    lock = OtpLock.objects.create(
+        phone=e164,
+        created_at=now,
+        ends_at=now + timedelta(seconds=lock_duration(level)),
+        level=level,
+    )
+    OtpChallenge.objects.filter(phone=e164, verified_at__isnull=True).update(
+        expires_at=now
+    )
+    logger.warning(
+        "OTP: %s locked until %s after %d wrong codes (lock %d since its last success)",
+        phone.mask(e164),
+        lock.ends_at.isoformat(timespec="seconds"),
+        conf.OTP_MAX_FAILURES,
+        level,
+    )
+    transaction.on_commit(lambda: otp_locked.send(sender=OtpLock, lock=lock))
+    return lock
 
 
 def unlock(phone_number: object) -> int:
-    """Clear a phone's failure count (after the owner proved who they are).
+    """End a phone's lock and clear its failure count (after the owner proved who
+    they are); the next lock starts short again.
 
     Open challenges are expired so that no old code works. Returns the number of
-    challenges touched.
+    locks and challenges touched.
     """
     e164 = normalize_phone(phone_number)
     now = timezone.now()
-    return OtpChallenge.objects.filter(phone=e164, verified_at__isnull=True).update(
+    ended = OtpLock.objects.active(now).filter(phone=e164).update(ends_at=now)
+    OtpLock.objects.filter(phone=e164).update(released=True)
+    cleared = OtpChallenge.objects.filter(phone=e164, verified_at__isnull=True).update(
         attempts=0, expires_at=now
     )
+    return ended + cleared
+
+
+def guess_bound(days: float) -> int:
+    """The most wrong codes one phone can take in ``days`` days under the current
+    settings: ``OTP_MAX_FAILURES`` per unlocked spell, each lock since the last
+    success twice as long as the one before, up to ``OTP_LOCK_MAX_TIME``."""
+    window = days * 86_400
+    elapsed, level, guesses = 0.0, 1, 0
+    while elapsed < window:
+        guesses += conf.OTP_MAX_FAILURES
+        elapsed += max(lock_duration(level), 1.0)
+        level += 1
+    return guesses

@@ -31,6 +31,7 @@ from phonenumbers import (
 from django_turkeysms.exceptions import CountryNotAllowed, InvalidPhoneNumber
 
 __all__ = [
+    "calling_code",
     "check_country",
     "is_international",
     "mask",
@@ -243,6 +244,12 @@ def region_of(number: PhoneNumber) -> str:
     """Return the ISO 3166 alpha-2 code of ``number``'s country, or ``""``."""
     region = phonenumbers.region_code_for_number(number)
     return region if region in phonenumbers.SUPPORTED_REGIONS else ""
+
+
+def calling_code(region: str) -> str:
+    """The calling code of an ISO 3166 alpha-2 region (``"+90"`` for TR), or ``"?"``."""
+    code = phonenumbers.country_code_for_region(region.upper()) if region else 0
+    return f"+{code}" if code else "?"
 
 
 def is_international(number: PhoneNumber) -> bool:

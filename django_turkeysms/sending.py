@@ -26,6 +26,7 @@ from django_turkeysms.signals import pre_send
 
 __all__ = [
     "deliver",
+    "log_plan",
     "queue_message",
     "refresh_status",
     "retry_due",
@@ -80,7 +81,12 @@ def send_plan(plan: Plan) -> list[SmsLog]:
 
 def queue_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
     """Validate and log ``message`` without sending it; the caller delivers."""
-    rows, _created = _log(prepare(message, backend))
+    return log_plan(prepare(message, backend))
+
+
+def log_plan(plan: Plan) -> list[SmsLog]:
+    """Log a message :func:`prepare` validated, without sending it; its log rows."""
+    rows, _created = _log(plan)
     return rows
 
 

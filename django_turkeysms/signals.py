@@ -7,6 +7,11 @@
 * ``sms_failed(sender=SmsLog, log, error)`` – the message ended FAILED or UNKNOWN.
 * ``sms_status_changed(sender=SmsLog, log, old_status, new_status)`` – a status
   lookup moved the message (e.g. SENT → DELIVERED).
+* ``otp_verified(sender=OtpChallenge, challenge, request)`` – a code was accepted.
+* ``otp_locked(sender=OtpLock, lock)`` – a phone was locked after too many wrong
+  codes (also logged at WARNING).
+* ``phone_verified(sender=VerifiedPhone, user, phone, previous, request)`` – a user
+  proved a number; ``previous`` lists the numbers it replaced.
 """
 
 from __future__ import annotations
@@ -17,3 +22,6 @@ pre_send = Signal()
 sms_sent = Signal()
 sms_failed = Signal()
 sms_status_changed = Signal()
+otp_verified = Signal()
+otp_locked = Signal()
+phone_verified = Signal()

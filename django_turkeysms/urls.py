@@ -15,4 +15,9 @@ urlpatterns = [
         views.VerifyPhoneConfirmView.as_view(),
         name="verify-phone-confirm",
     ),
+    path(
+        "reauthenticate/",
+        views.ReauthenticateView.as_view(),
+        name="reauthenticate",
+    ),
 ]

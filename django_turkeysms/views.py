@@ -1,20 +1,19 @@
 """Thin views over :mod:`django_turkeysms.otp`: phone-number login and phone verification.
 
-The number being verified lives in the session, never in a URL. A known and an
+The number being verified and the challenge sent for it live in the session,
+never in a URL: a code is checked against that challenge only. A known and an
 unknown number get the same responses: unknown numbers get a challenge that no
 SMS ever carries, so every limit, redirect and page behaves alike.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -22,28 +21,26 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import redirect, resolve_url
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from django_turkeysms import otp, phone, sending
+from django_turkeysms import otp, phone, phones
 from django_turkeysms.auth import RESULT_ATTRIBUTE
 from django_turkeysms.conf import conf
-from django_turkeysms.exceptions import OtpThrottled, TurkeySmsError
-from django_turkeysms.forms import CodeForm, PhoneNumberForm
-from django_turkeysms.models import VerifiedPhone
+from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.forms import CodeForm, PasswordForm, PhoneNumberForm
+from django_turkeysms.models import OtpChallenge, VerifiedPhone
 from django_turkeysms.receivers import AUTH_TIME_SESSION_KEY
 
 if TYPE_CHECKING:
     PhoneFormView = FormView[PhoneNumberForm]
     CodeFormView = FormView[CodeForm]
+    PasswordFormView = FormView[PasswordForm]
 else:
-    PhoneFormView = CodeFormView = FormView
-
-logger = logging.getLogger(__name__)
+    PhoneFormView = CodeFormView = PasswordFormView = FormView
 
 LOGIN_SESSION_KEY = "turkeysms_login"
 VERIFY_SESSION_KEY = "turkeysms_verify"
@@ -90,21 +87,25 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-def _send_login_code(request: HttpRequest, e164: str) -> None:
+def _send_login_code(request: HttpRequest, e164: str) -> OtpChallenge:
     """Send a code if the number belongs to an active user; otherwise do the same
     work without the SMS."""
     known = VerifiedPhone.objects.filter(phone=e164, user__is_active=True).exists()
-    otp.send_code(e164, purpose="login", request=request, deliver=known)
+    return otp.send_code(e164, purpose=otp.LOGIN, request=request, deliver=known)
 
 
-def _send_verify_code(request: HttpRequest, e164: str) -> None:
-    otp.send_code(e164, purpose="verify", request=request, user=_user(request))
+def _send_verify_code(request: HttpRequest, e164: str) -> OtpChallenge:
+    return otp.send_code(e164, purpose="verify", request=request, user=_user(request))
 
 
-def _start_flow(request: HttpRequest, key: str, e164: str, **extra: Any) -> None:
-    """Remember in the session which number a code was just sent to, and when."""
+def _start_flow(
+    request: HttpRequest, key: str, challenge: OtpChallenge, **extra: Any
+) -> None:
+    """Remember in the session which challenge was just sent, to which number, and
+    when: the confirm step checks a code against that challenge only."""
     request.session[key] = {
-        "phone": e164,
+        "phone": str(challenge.phone),
+        "challenge": str(challenge.pk),
         "sent_at": timezone.now().timestamp(),
         **extra,
     }
@@ -114,6 +115,28 @@ def _resend_wait(state: dict[str, Any]) -> int:
     """Seconds until the resend button may be used again (from the session)."""
     elapsed = timezone.now().timestamp() - float(state.get("sent_at", 0))
     return max(int(conf.OTP_RESEND_COOLDOWN - elapsed + 0.999), 0)
+
+
+def _recently_authenticated(request: HttpRequest) -> bool:
+    """Whether the session logged in (or re-authenticated) within OTP_REAUTH_WINDOW."""
+    logged_in_at = float(request.session.get(AUTH_TIME_SESSION_KEY, 0))
+    return timezone.now().timestamp() - logged_in_at <= conf.OTP_REAUTH_WINDOW
+
+
+def _reauthenticate(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Send the user to prove it is them: the password, else a code to the phone
+    they have, else a fresh login."""
+    user = _user(request)
+    messages.info(
+        request, _("Confirm it is you before you add or change a phone number.")
+    )
+    if user.has_usable_password():
+        url = reverse("turkeysms:reauthenticate")
+    elif VerifiedPhone.objects.filter(user=user).exists():
+        url = reverse("turkeysms:login")
+    else:
+        url = resolve_url(settings.LOGIN_URL)
+    return HttpResponseRedirect(f"{url}?{urlencode({'next': next_url})}")
 
 
 # -- login --------------------------------------------------------------------------------
@@ -132,13 +155,13 @@ class LoginView(_OtpFormMixin, PhoneFormView):
     def form_valid(self, form: PhoneNumberForm) -> HttpResponse:
         e164 = form.cleaned_data["phone"]
         try:
-            _send_login_code(self.request, e164)
+            challenge = _send_login_code(self.request, e164)
         except OtpThrottled as error:
             return self.refuse(form, error)
         next_url = _safe_next(
             self.request, self.request.GET.get("next") or self.request.POST.get("next")
         )
-        _start_flow(self.request, LOGIN_SESSION_KEY, e164, next=next_url)
+        _start_flow(self.request, LOGIN_SESSION_KEY, challenge, next=next_url)
         return redirect("turkeysms:login-confirm")
 
 
@@ -154,7 +177,7 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
         state = request.session.get(self.session_key)
-        if not isinstance(state, dict) or "phone" not in state:
+        if not isinstance(state, dict) or not {"phone", "challenge"} <= set(state):
             return redirect(self.start_url)
         self.state: dict[str, Any] = state
         return super().dispatch(request, *args, **kwargs)
@@ -175,15 +198,16 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
 
     def resend(self) -> HttpResponse:
         try:
-            self.send_again()
+            challenge = self.send_again()
         except OtpThrottled as error:
             return self.refuse(self.get_form_class()(), error)
+        self.state["challenge"] = str(challenge.pk)
         self.state["sent_at"] = timezone.now().timestamp()
         self.request.session[self.session_key] = self.state
         messages.info(self.request, _("We sent you a new code."))
         return HttpResponseRedirect(self.request.path)
 
-    def send_again(self) -> None:
+    def send_again(self) -> OtpChallenge:
         raise NotImplementedError
 
     def fail(self, form: CodeForm, result: otp.VerifyResult | None) -> HttpResponse:
@@ -199,12 +223,15 @@ class LoginConfirmView(_ConfirmView):
     def heading(self) -> str:  # type: ignore[override]
         return _("Enter the code we sent you")
 
-    def send_again(self) -> None:
-        _send_login_code(self.request, self.state["phone"])
+    def send_again(self) -> OtpChallenge:
+        return _send_login_code(self.request, self.state["phone"])
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
         user = authenticate(
-            self.request, phone=self.state["phone"], code=form.cleaned_data["code"]
+            self.request,
+            phone=self.state["phone"],
+            otp_token=form.cleaned_data["code"],
+            challenge=self.state["challenge"],
         )
         if user is None:
             return self.fail(form, getattr(self.request, RESULT_ATTRIBUTE, None))
@@ -218,7 +245,20 @@ class LoginConfirmView(_ConfirmView):
 # -- phone verification ---------------------------------------------------------------------
 
 
-class VerifyPhoneView(LoginRequiredMixin, _OtpFormMixin, PhoneFormView):
+class _RecentLoginRequired(LoginRequiredMixin):
+    """Adding or changing a number needs a login within ``OTP_REAUTH_WINDOW``,
+    checked at every step: a change started inside the window cannot be finished
+    long after it through the confirm page or a resend."""
+
+    def dispatch(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        if request.user.is_authenticated and not _recently_authenticated(request):
+            return _reauthenticate(request, reverse("turkeysms:verify-phone"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class VerifyPhoneView(_RecentLoginRequired, _OtpFormMixin, PhoneFormView):
     """Step 1 of proving a number: send it a code (re-authentication to change one)."""
 
     form_class = PhoneNumberForm
@@ -228,31 +268,18 @@ class VerifyPhoneView(LoginRequiredMixin, _OtpFormMixin, PhoneFormView):
     def heading(self) -> str:  # type: ignore[override]
         return _("Verify your phone number")
 
-    def dispatch(
-        self, request: HttpRequest, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        if request.user.is_authenticated and self._needs_reauthentication():
-            messages.info(request, _("Log in again to change your phone number."))
-            return redirect(f"{reverse('turkeysms:login')}?next={request.path}")
-        return super().dispatch(request, *args, **kwargs)
-
-    def _needs_reauthentication(self) -> bool:
-        if not VerifiedPhone.objects.filter(user=_user(self.request)).exists():
-            return False
-        logged_in_at = float(self.request.session.get(AUTH_TIME_SESSION_KEY, 0))
-        return timezone.now().timestamp() - logged_in_at > conf.OTP_REAUTH_WINDOW
-
     def form_valid(self, form: PhoneNumberForm) -> HttpResponse:
-        e164 = form.cleaned_data["phone"]
         try:
-            _send_verify_code(self.request, e164)
+            challenge = _send_verify_code(self.request, form.cleaned_data["phone"])
         except OtpThrottled as error:
             return self.refuse(form, error)
-        _start_flow(self.request, VERIFY_SESSION_KEY, e164)
+        _start_flow(self.request, VERIFY_SESSION_KEY, challenge)
         return redirect("turkeysms:verify-phone-confirm")
 
 
-class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
+class VerifyPhoneConfirmView(_RecentLoginRequired, _ConfirmView):
+    """Step 2 of proving a number: the code."""
+
     session_key = VERIFY_SESSION_KEY
     start_url = "turkeysms:verify-phone"
 
@@ -260,13 +287,17 @@ class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
     def heading(self) -> str:  # type: ignore[override]
         return _("Enter the code we sent you")
 
-    def send_again(self) -> None:
-        _send_verify_code(self.request, self.state["phone"])
+    def send_again(self) -> OtpChallenge:
+        return _send_verify_code(self.request, self.state["phone"])
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
         e164 = self.state["phone"]
         result = otp.verify_code(
-            e164, form.cleaned_data["code"], purpose="verify", request=self.request
+            e164,
+            form.cleaned_data["code"],
+            purpose="verify",
+            request=self.request,
+            challenge=self.state["challenge"],
         )
         if result is not otp.VerifyResult.OK:
             return self.fail(form, result)
@@ -277,7 +308,7 @@ class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
         ):
             form.add_error("code", _("This number cannot be added to your account."))
             return self.form_invalid(form)
-        _replace_phone(self.request, e164)
+        phones.attach(_user(self.request), e164, request=self.request)
         self.request.session.pop(VERIFY_SESSION_KEY, None)
         self.request.session.cycle_key()
         messages.success(self.request, _("Your phone number is verified."))
@@ -286,31 +317,38 @@ class VerifyPhoneConfirmView(LoginRequiredMixin, _ConfirmView):
         )
 
 
-def _replace_phone(request: HttpRequest, e164: str) -> None:
-    """Make ``e164`` the user's number; tell the old number it was replaced."""
-    user = _user(request)
-    with transaction.atomic():
-        old = list(
-            VerifiedPhone.objects.select_for_update()
-            .filter(user=user)
-            .exclude(phone=e164)
-        )
-        VerifiedPhone.objects.filter(pk__in=[row.pk for row in old]).delete()
-        VerifiedPhone.objects.update_or_create(
-            phone=e164,
-            defaults={"user": user, "verified_at": timezone.now(), "is_primary": True},
-        )
-    for row in old:
-        _notify_old_number(str(row.phone), e164)
+# -- re-authentication -------------------------------------------------------------------
 
 
-def _notify_old_number(old: str, new: str) -> None:
-    """Tell the replaced number (NIST 800-63B-4 §4.6: binding a new authenticator)."""
-    context = {"new_phone": phone.mask(new)}
-    text = render_to_string(
-        "django_turkeysms/phone_changed_message.txt", context
-    ).strip()
-    try:
-        sending.send_sms(text, old, backend=conf.OTP_BACKEND, sender=conf.OTP_SENDER)
-    except TurkeySmsError:
-        logger.exception("Could not notify %s of its replacement", phone.mask(old))
+class ReauthenticateView(LoginRequiredMixin, _OtpFormMixin, PasswordFormView):
+    """Confirm the password before a phone number is added or changed."""
+
+    form_class = PasswordForm
+    template_name = "django_turkeysms/reauthenticate.html"
+
+    @property
+    def heading(self) -> str:  # type: ignore[override]
+        return _("Confirm it is you")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": _user(self.request)}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["next"] = self._next_url()
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            otp.check_reauthentication_limit(_user(request))
+        except OtpThrottled as error:
+            return self.refuse(self.get_form(), error)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PasswordForm) -> HttpResponse:
+        self.request.session[AUTH_TIME_SESSION_KEY] = timezone.now().timestamp()
+        return HttpResponseRedirect(self._next_url())
+
+    def _next_url(self) -> str:
+        requested = self.request.POST.get("next") or self.request.GET.get("next")
+        return _safe_next(self.request, requested) or reverse("turkeysms:verify-phone")

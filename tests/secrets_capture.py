@@ -3,7 +3,7 @@
 ``capture_secrets`` (an autouse session fixture re-exported by the suites'
 conftest modules) lowers the root logger to DEBUG, keeps the text of every
 record (message, arguments, traceback) and records every API key a client is
-built with and every code that goes through ``otp.hash_code`` (issued codes and
+built with and every code that goes through ``OtpChallenge.hash_code`` (issued codes and
 typed guesses). At the end of the session none of them may appear in any
 record; the counts go into the reliability figures.
 """
@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from django_turkeysms import client, otp
+from django_turkeysms import client
+from django_turkeysms.models import OtpChallenge
 from tests import figures
 
 # A code as it would appear in text: 4–8 digits standing alone.
@@ -68,7 +69,8 @@ SECRETS = Secrets()
 
 
 def _watch(monkeypatch: pytest.MonkeyPatch) -> None:
-    original_hash, original_init = otp.hash_code, client.TurkeySmsClient.__init__
+    original_hash = OtpChallenge.hash_code
+    original_init = client.TurkeySmsClient.__init__
 
     def hash_code(challenge_id: object, code: str) -> str:
         SECRETS.codes.add(code)
@@ -79,7 +81,7 @@ def _watch(monkeypatch: pytest.MonkeyPatch) -> None:
             SECRETS.api_keys.add(api_key)
         original_init(self, api_key, **kwargs)
 
-    monkeypatch.setattr(otp, "hash_code", hash_code)
+    monkeypatch.setattr(OtpChallenge, "hash_code", staticmethod(hash_code))
     monkeypatch.setattr(client.TurkeySmsClient, "__init__", init)
 
 

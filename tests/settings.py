@@ -67,6 +67,8 @@ TEMPLATES = [
 ]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django 6.1's mailers (earlier versions ignore the setting); tests swap in locmem.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PHONENUMBER_DEFAULT_REGION = "TR"
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from django_turkeysms import checks
+from django_turkeysms import checks, otp
 from tests.conftest import PROVIDER_BACKEND
 
 LOCMEM = {"default": {"BACKEND": "django_turkeysms.backends.locmem.SmsBackend"}}
@@ -195,7 +195,22 @@ def test_checks_are_registered(settings):
         ),
         ({"OTP_LENGTH": 4}, ["django_turkeysms.W003"]),
         ({"OTP_MAX_ATTEMPTS": 20}, ["django_turkeysms.W003"]),
-        ({"OTP_MAX_FAILURES": 1000}, ["django_turkeysms.W003"]),
+        (
+            {"OTP_MAX_FAILURES": 1000},
+            ["django_turkeysms.W003", "django_turkeysms.W008"],
+        ),
+        ({"OTP_LOCK_TIME": 0}, ["django_turkeysms.E008"]),
+        (
+            {"OTP_LOCK_TIME": 7200, "OTP_LOCK_MAX_TIME": 3600},
+            ["django_turkeysms.E008"],
+        ),
+        # More than 1,000 wrong codes per phone in 30 days.
+        ({"OTP_MAX_FAILURES": 50}, ["django_turkeysms.W008"]),
+        ({"OTP_LOCK_MAX_TIME": 3600}, ["django_turkeysms.W008"]),
+        # One account or IP could block a prefix alone.
+        ({"OTP_USER_MAX_SENDS": 20}, ["django_turkeysms.W009"]),
+        ({"OTP_USER_IP_MAX_SENDS": 25}, ["django_turkeysms.W009"]),
+        ({"OTP_DELIVERY": "inline"}, ["django_turkeysms.W007"]),
     ],
     ids=repr,
 )
@@ -208,6 +223,21 @@ def test_otp_settings(settings, overrides, expected):
     }
     settings.TURKEYSMS = {"BACKENDS": LOCMEM, **overrides}
     assert ids(checks.check_otp()) == expected
+
+
+def test_inline_delivery_is_fine_while_developing(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    settings.DEBUG = True
+    settings.TURKEYSMS = {"BACKENDS": LOCMEM, "OTP_DELIVERY": "inline"}
+    assert checks.check_otp() == []
+
+
+def test_the_default_guess_bound():
+    assert otp.guess_bound(1) == 100  # five locks of 1, 2, 4, 8 and 16 hours
+    assert otp.guess_bound(30) == 680  # then one a day
+    assert otp.guess_bound(30) <= checks.MAX_GUESSES_PER_30_DAYS
 
 
 def test_provider_otp_with_a_capable_backend(settings):

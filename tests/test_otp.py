@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 
@@ -16,9 +17,8 @@ from django_turkeysms.exceptions import (
     InvalidPhoneNumber,
     OtpThrottled,
 )
-from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
+from django_turkeysms.models import REDACTED, OtpChallenge, OtpLock, SmsLog
 from django_turkeysms.otp import VerifyResult, send_code, verify_code
-from tests import figures
 
 pytestmark = pytest.mark.django_db
 
@@ -221,9 +221,9 @@ def test_resend_does_not_reset_the_phone_failure_count(sms_outbox, no_cooldown):
     assert otp.consecutive_failures(PHONE) == 0
 
 
-def test_the_hundred_and_first_failure_is_refused(sms_outbox):  # 35
+def test_failures_lock_the_phone_until_the_lock_ends(sms_outbox, no_cooldown):  # 35
     now = timezone.now()
-    for n in range(20):
+    for n in range(3):  # 15 earlier failures
         OtpChallenge.objects.create(
             phone=PHONE,
             purpose="login",
@@ -231,17 +231,35 @@ def test_the_hundred_and_first_failure_is_refused(sms_outbox):  # 35
             created_at=now - timedelta(minutes=30 - n),
             expires_at=now - timedelta(minutes=25 - n),
         )
-    assert otp.consecutive_failures(PHONE) == 100
-    assert verify_code(PHONE, "123456", purpose="login") is VerifyResult.LOCKED
-    figures.note(
-        "brute force: wrong guesses before the phone locks",
-        f"{otp.consecutive_failures(PHONE)} → success bound "
-        f"{otp.consecutive_failures(PHONE)}/10^6 = 0.01 % for 6 digits",
-    )
+    challenge = send_code(PHONE, purpose="login", now=now)
+    for _ in range(4):
+        assert (
+            verify_code(PHONE, "000000", purpose="login", now=now)
+            is VerifyResult.INVALID
+        )
+    # The 20th failure locks the phone, for sending and for verifying.
+    assert verify_code(PHONE, "000000", purpose="login", now=now) is VerifyResult.LOCKED
+    assert otp.locked_until(PHONE) == now + timedelta(hours=1)
+    challenge.refresh_from_db()
+    assert challenge.expires_at == now  # no code of before the lock works after it
     with pytest.raises(OtpThrottled) as info:
-        send_code(PHONE, purpose="login")
+        send_code(PHONE, purpose="login", now=now + timedelta(minutes=59))
     assert info.value.reason == "locked"
-    assert otp.unlock(PHONE) == 20
+    assert info.value.retry_after == pytest.approx(60)
+    # The lock ends on its own.
+    later = now + timedelta(hours=1, seconds=1)
+    send_code(PHONE, purpose="login", now=later)
+    code = sent_code(sms_outbox)
+    assert verify_code(PHONE, code, purpose="login", now=later) is VerifyResult.OK
+
+
+def test_unlock_ends_a_lock(sms_outbox, no_cooldown):
+    now = timezone.now()
+    OtpLock.objects.create(phone=PHONE, ends_at=now + timedelta(hours=1))
+    with pytest.raises(OtpThrottled):
+        send_code(PHONE, purpose="login")
+    assert otp.unlock("0532 123 45 67") == 1
+    assert otp.locked_until(PHONE) is None
     assert otp.consecutive_failures(PHONE) == 0
     send_code(PHONE, purpose="login")
     assert verify_code(PHONE, sent_code(sms_outbox), purpose="login") is VerifyResult.OK
@@ -328,14 +346,13 @@ def test_per_ip_verify_limit(sms_outbox, settings):
 
 
 def test_daily_budget(sms_outbox, no_cooldown, settings):
-    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DAILY_BUDGET": 2}
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DAILY_BUDGET": 3}
     send_code("+905321234561", purpose="login")
-    send_code("+905421234560", purpose="login", deliver=False)  # a decoy: not counted
+    send_code("+905421234560", purpose="login", deliver=False)  # counted the same
     send_code("+905421234562", purpose="login")
     with pytest.raises(OtpThrottled) as info:
         send_code("+905051234563", purpose="login")
     assert info.value.reason == "budget"
-    # An unknown number's decoy is refused exactly like a real send.
     with pytest.raises(OtpThrottled) as decoy:
         send_code("+905051234564", purpose="login", deliver=False)
     assert decoy.value.reason == "budget"
@@ -349,20 +366,18 @@ def test_prefix_guard_blocks_pumped_prefixes(sms_outbox, no_cooldown, settings):
         "OTP_PREFIX_MIN_VERIFY_RATE": 0.5,
     }
     for n in range(4):
-        send_code(f"+90532123450{n}", purpose="login")
+        send_code(f"+90532123450{n}", purpose="verify")
     with pytest.raises(OtpThrottled) as info:
-        send_code("+905321234509", purpose="login")
+        send_code("+905321234509", purpose="verify")
     assert info.value.reason == "prefix"
     assert info.value.retry_after > 3600
     with pytest.raises(OtpThrottled):
-        send_code("+905321234508", purpose="login")
-    with pytest.raises(OtpThrottled):  # a decoy is refused like a real send
-        send_code("+905321234507", purpose="login", deliver=False)
-    send_code("+905421234500", purpose="login")  # another prefix
+        send_code("+905321234508", purpose="signup")
+    send_code("+905421234500", purpose="verify")  # another prefix
     assert len(sms_outbox) == 5
 
 
-def test_decoys_neither_count_towards_nor_trigger_the_prefix_guard(
+def test_login_is_neither_counted_nor_blocked_by_the_prefix_guard(
     sms_outbox, no_cooldown, settings
 ):
     settings.TURKEYSMS = {
@@ -370,18 +385,15 @@ def test_decoys_neither_count_towards_nor_trigger_the_prefix_guard(
         "OTP_PREFIX_MIN_SENDS": 3,
         "OTP_PREFIX_MIN_VERIFY_RATE": 0.5,
     }
-    for n in range(5):  # unknown numbers: no SMS, so no pumping either
-        send_code(f"+90532123450{n}", purpose="login", deliver=False)
-    send_code("+905321234509", purpose="login")
-    send_code("+905321234508", purpose="login")
-    # The third real send would block the prefix: a decoy now is refused too,
-    # and the prefix is still open for the real send.
-    with pytest.raises(OtpThrottled) as decoy:
-        send_code("+905321234507", purpose="login", deliver=False)
-    assert decoy.value.reason == "prefix"
-    with pytest.raises(OtpThrottled):
-        send_code("+905321234506", purpose="login")
-    assert len(sms_outbox) == 2
+    for n in range(5):  # logins, known or not, never trip it
+        send_code(f"+90532123450{n}", purpose="login", deliver=n % 2 == 0)
+    assert limits.prefix_blocked("+905321234500") is None
+    for n in range(3):
+        with contextlib.suppress(OtpThrottled):
+            send_code(f"+90532123451{n}", purpose="verify")
+    assert limits.prefix_blocked("+905321234500")
+    send_code("+905321234520", purpose="login")  # logins still go out
+    assert len(sms_outbox) == 3 + 2 + 1  # logins, verifies before the block, login
 
 
 def test_verifications_keep_a_prefix_open(sms_outbox, no_cooldown, settings):
@@ -392,9 +404,9 @@ def test_verifications_keep_a_prefix_open(sms_outbox, no_cooldown, settings):
     }
     for n in range(6):
         number = f"+90532123450{n}"
-        send_code(number, purpose="login")
+        send_code(number, purpose="verify")
         assert (
-            verify_code(number, sent_code(sms_outbox), purpose="login")
+            verify_code(number, sent_code(sms_outbox), purpose="verify")
             is VerifyResult.OK
         )
 

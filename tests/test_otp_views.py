@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 
 from django_turkeysms.models import OtpChallenge, VerifiedPhone
 from django_turkeysms.views import LOGIN_SESSION_KEY
@@ -256,16 +257,18 @@ def test_verify_phone_requires_login(client):
 
 
 def test_changing_a_number_needs_a_fresh_login_and_tells_the_old_number(
-    client, ayse, sms_outbox, settings
+    client, ayse, sms_outbox, mailoutbox
 ):
+    ayse.set_unusable_password()  # logs in by phone only
+    ayse.email = "ayse@example.com"
+    ayse.save()
     client.force_login(ayse)
     session = client.session
     session["turkeysms_auth_time"] = 0  # logged in long ago
     session.save()
     response = client.get(VERIFY)
-    assert (
-        response.status_code == 302 and response["Location"] == f"{LOGIN}?next={VERIFY}"
-    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?{urlencode({'next': VERIFY})}"
     start_login(client)  # logs in again through the old number
     client.post(LOGIN_CONFIRM, {"code": code_in(sms_outbox)})
     client.post(VERIFY, {"phone": "0542 123 45 67"})
@@ -277,6 +280,10 @@ def test_changing_a_number_needs_a_fresh_login_and_tells_the_old_number(
     notice = sms_outbox[-1]
     assert notice.to == PHONE
     assert "+90 542 *** ** 67" in notice.text and "changed" in notice.text
+    [mail] = mailoutbox
+    assert mail.to == ["ayse@example.com"]
+    assert mail.subject == "Your phone number was changed"
+    assert "+90 542 *** ** 67" in mail.body
 
 
 def test_a_number_of_another_account_cannot_be_taken(client, ayse, sms_outbox):

@@ -561,7 +561,9 @@ OTP_CASES = [
     bad_number("login-phone-empty", "", REQUIRED),
     bad_number("login-phone-too-short", "12", INVALID_NUMBER),
     bad_number("login-phone-letters", "05a51234567", INVALID_NUMBER),
-    bad_number("login-phone-us-outside-policy", "+1 202 555 0100", INVALID_NUMBER),
+    bad_number(
+        "login-phone-us-outside-policy", "+1 202 555 0100", "cannot be used here"
+    ),
     bad_number("login-phone-premium", "0900 123 45 67", INVALID_NUMBER),
     bad_number("login-phone-nul", "0532123\x004567", "Null characters"),
     bad_number("login-phone-33-characters", "0" * 33, "at most 32 characters"),
@@ -684,7 +686,7 @@ OTP_CASES = [
         "code-correct-after-account-lock-across-resend",
         lambda f: f.post(f.code()),
         400,
-        says="This number is locked",
+        says="Too many wrong codes for this number",
         prepare=_fail_across_a_resend,
         turkeysms={"OTP_RESEND_COOLDOWN": 0, "OTP_MAX_FAILURES": 3},
     ),
