@@ -5,7 +5,6 @@
 | E001 | ``TURKEYSMS`` is not a dict, or has unknown keys |
 | E002 | ``BACKENDS`` is not a dict or has no ``"default"`` alias |
 | E003 | a backend cannot be imported or built (missing ``api_key``/``sender`` …) |
-| E004 | no ``phonenumbers`` module is importable |
 | E005 | ``ASYNC`` is on but ``TASK_BACKEND`` is not a configured task backend |
 | E006 | a setting has the wrong type or an impossible value |
 | E007 | the provider backend's ``method`` is not ``"POST"`` or ``"GET"`` |
@@ -20,7 +19,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -137,29 +135,22 @@ def check_backends(
 def check_phonenumbers(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """phonenumbers is installed, and a default region is set for national numbers."""
-    messages: list[CheckMessage] = []
-    if (
-        importlib.util.find_spec("phonenumbers") is None
-    ):  # pragma: no cover - always installed in tests
-        messages.append(
-            Error(
-                _("The phonenumbers library is not installed."),
-                hint='Install "django-turkeysms[phonenumberslite]" or "django-turkeysms[phonenumbers]".',
-                id="django_turkeysms.E004",
-            )
+    """A default region is set for national numbers.
+
+    A missing ``phonenumbers`` library stops Django before any check runs
+    (:func:`django_turkeysms.apps.require_phonenumbers`).
+    """
+    if getattr(settings, "PHONENUMBER_DEFAULT_REGION", None):
+        return []
+    return [
+        Warning(
+            _(
+                "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish."
+            ),
+            hint=_('Set PHONENUMBER_DEFAULT_REGION = "TR".'),
+            id="django_turkeysms.W002",
         )
-    if not getattr(settings, "PHONENUMBER_DEFAULT_REGION", None):
-        messages.append(
-            Warning(
-                _(
-                    "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish."
-                ),
-                hint=_('Set PHONENUMBER_DEFAULT_REGION = "TR".'),
-                id="django_turkeysms.W002",
-            )
-        )
-    return messages
+    ]
 
 
 @register(Tags.compatibility)
