@@ -9,6 +9,7 @@ is raised and the caller refuses, so an outage never means unlimited SMS.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
 from datetime import date
 
@@ -20,9 +21,24 @@ from django_turkeysms.conf import conf
 
 PREFIX = "turkeysms"
 
+logger = logging.getLogger(__name__)
+
 
 class LimitsUnavailable(Exception):
     """The cache behind the limits failed; callers must refuse."""
+
+
+def _unavailable(exc: Exception) -> LimitsUnavailable:
+    """The error to refuse on, after logging its cause (a missing library or a
+    server that is down must be visible in the log, not only as refusals)."""
+    cause = f"{type(exc).__name__}: {exc}"
+    logger.error(
+        "OTP limits cache %r failed (%s); OTP requests are refused until it works "
+        "(manage.py check: django_turkeysms.E009)",
+        conf.OTP_CACHE,
+        cause,
+    )
+    return LimitsUnavailable(cause)
 
 
 def _cache() -> BaseCache:
@@ -48,7 +64,7 @@ def hit(
         else:
             count = int(cache.get(cache_key, 0)) + 1
     except Exception as exc:  # any cache failure: fail closed
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     if count > limit:
         return (bucket + 1) * window - now
     return None
@@ -75,7 +91,7 @@ def claim_cooldown(key: str, seconds: float) -> float | None:
         if left <= 0:  # a marker outliving its second: take it over
             cache.set(cache_key, until, timeout=int(seconds) + 1)
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     return left if left > 0 else None
 
 
@@ -102,7 +118,7 @@ def prefix_blocked(e164: str) -> float | None:
     try:
         until = _cache().get(_block_key(prefix_of(e164)))
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     remaining = float(until) - time.time() if until else 0.0
     return remaining if remaining > 0 else None
 
@@ -125,7 +141,7 @@ def record_prefix_send(e164: str, *, record: bool = True) -> float | None:
                 _block_key(prefix), time.time() + block, timeout=int(block) + 1
             )
         except Exception as exc:
-            raise LimitsUnavailable(str(exc)) from exc
+            raise _unavailable(exc) from exc
     return block
 
 
@@ -153,7 +169,7 @@ def _prefix_counts(prefix: str, window: float) -> tuple[int, int]:
     try:
         values = _cache().get_many(keys)
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     return int(values.get(keys[0], 0)), int(values.get(keys[1], 0))
 
 
