@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
-.PHONY: help test test-services test-e2e reliability bench demo lint type tox clean
+.PHONY: help test test-services test-e2e reliability bench demo docs lint type tox clean
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
@@ -19,6 +19,7 @@ help:
 	@echo "make reliability  the reliability and security suite at full counts, with figures"
 	@echo "make bench  benchmarks B1-B8 on PostgreSQL (BENCH_ARGS=--quick: small sizes)"
 	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
+	@echo "make docs   the documentation site, into docs/_build/html (warnings fail)"
 	@echo "make lint   ruff check + format check;  make type   mypy --strict"
 	@echo "make tox    the tox matrix ($(TOX_ENVS))"
 
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services --group e2e
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services --group e2e --group docs
 	@touch $@
 
 test: $(STAMP)
@@ -43,7 +44,7 @@ test-services: $(STAMP)
 test-e2e: $(STAMP)
 	PYTHONPATH=example_project $(BIN)/python -m pytest tests_e2e --ds=tests_e2e.settings $(PYTEST_ARGS)
 
-# The README's "Reliability and security" figures: the whole default suite (every
+# The figures of docs/reliability.md: the whole default suite (every
 # log record is checked for secrets) with 50 runs per fault and 10,000 examples per
 # property, then the PostgreSQL part: worker kills, concurrency, enumeration timing.
 reliability: $(STAMP)
@@ -52,12 +53,16 @@ reliability: $(STAMP)
 		tests_services/test_send_concurrency.py tests_services/test_otp_concurrency.py \
 		tests_services/test_enumeration.py --ds=tests_services.settings -q $(PYTEST_ARGS)
 
-# The README's "Performance" table (PostgreSQL at 127.0.0.1:5432, user postgres).
+# The table of docs/performance.md (PostgreSQL at 127.0.0.1:5432, user postgres).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python example_project/run_demo.py
+
+# Sphinx with MyST; -W: a warning (a broken link, a bad reference) fails the build.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -70,4 +75,4 @@ tox: $(STAMP)
 	$(BIN)/tox run -e $(TOX_ENVS)
 
 clean:
-	rm -rf $(VENV) .tox build dist .coverage .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tox build dist docs/_build .coverage .mypy_cache .ruff_cache .pytest_cache

@@ -1,15 +1,41 @@
 """Version shims: Django's Tasks framework lives in ``django.tasks`` from 6.0 on
-and in the ``django-tasks`` backport before."""
+and in the ``django-tasks`` backport before.
+
+The backport is the ``tasks`` extra, not a dependency: Django 6 does not need it,
+and no environment marker can say "Django < 6". On Django 5.2 without it,
+synchronous sending works and asynchronous sending says what to install.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import django
+from django.core.exceptions import ImproperlyConfigured
+
+BACKPORT_MISSING = (
+    "Asynchronous sending on Django 5.2 needs the django-tasks backport: "
+    'pip install "django-turkeysms[tasks]".'
+)
+
+
+class MissingBackport:
+    """Stands in for ``task`` and ``task_backends`` when the backport is missing:
+    importing works, using them raises :class:`ImproperlyConfigured` with the fix."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImproperlyConfigured(BACKPORT_MISSING)
+
+    def __getitem__(self, alias: str) -> NoReturn:
+        raise ImproperlyConfigured(BACKPORT_MISSING)
+
 
 if TYPE_CHECKING or django.VERSION >= (6, 0):
     from django.tasks import task, task_backends
 else:  # pragma: no cover - exercised by the Django 5.2 tox environments
-    from django_tasks import task, task_backends
+    try:
+        from django_tasks import task, task_backends
+    except ImportError:
+        task = task_backends = MissingBackport()
 
-__all__ = ["task", "task_backends"]
+__all__ = ["BACKPORT_MISSING", "MissingBackport", "task", "task_backends"]

@@ -1,7 +1,34 @@
 from __future__ import annotations
 
+import importlib
+
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Not translated: Django cannot translate before the app registry is ready.
+MISSING_PHONENUMBERS = (
+    "django-turkeysms needs the phonenumbers library, which cannot be imported "
+    "({error}). Install the package with one of its extras: "
+    'pip install "django-turkeysms[phonenumberslite]", or '
+    '"django-turkeysms[phonenumbers]" if your project uses the full library.'
+)
+
+
+def require_phonenumbers() -> None:
+    """Stop Django's start-up with the fix when ``phonenumbers`` is missing.
+
+    The models import it (through django-phonenumber-field) while Django loads
+    them, long before any system check could run; this module is imported
+    first, so the error names the extra instead of ending a 40-line traceback.
+    """
+    try:
+        importlib.import_module("phonenumbers")
+    except ImportError as exc:
+        raise ImproperlyConfigured(MISSING_PHONENUMBERS.format(error=exc)) from None
+
+
+require_phonenumbers()
 
 
 class TurkeySmsConfig(AppConfig):

@@ -1,39 +1,23 @@
 """System checks, ids ``django_turkeysms.E0xx`` (errors) and ``W0xx`` (warnings).
 
-| Id   | Condition |
-|------|-----------|
-| E001 | ``TURKEYSMS`` is not a dict, or has unknown keys |
-| E002 | ``BACKENDS`` is not a dict or has no ``"default"`` alias |
-| E003 | a backend cannot be imported or built (missing ``api_key``/``sender`` …) |
-| E004 | no ``phonenumbers`` module is importable |
-| E005 | ``ASYNC`` is on but ``TASK_BACKEND`` is not a configured task backend |
-| E006 | a setting has the wrong type or an impossible value |
-| E007 | the provider backend's ``method`` is not ``"POST"`` or ``"GET"`` |
-| W001 | ``ASYNC`` with a task backend that never runs tasks (dummy) |
-| W002 | ``PHONENUMBER_DEFAULT_REGION`` is unset |
-| W004 | a provider backend uses a plain ``http://`` base URL outside DEBUG |
-| W005 | the task backend cannot defer, so scheduled sends (``send_at``) fail |
-| E008 | an OTP setting is out of bounds (length, TTL > 10 min, mode, delivery) |
-| W003 | OTP settings weaker than recommended (length < 6, too many attempts) |
-| W006 | OTP limits kept in a per-process local-memory cache outside DEBUG |
-| W007 | ``OTP_DELIVERY = "inline"`` outside DEBUG: response times reveal known numbers |
-| W008 | the lock settings allow more than 1,000 wrong codes per phone per 30 days |
-| W009 | one account or one IP may ask as many codes as trip the prefix guard |
+Every id is listed, with its fix, in ``docs/checks.md``; a test keeps the two in
+step.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.core.cache import caches
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from django_turkeysms import otp
+from django_turkeysms import limits, otp
 from django_turkeysms.conf import DEFAULTS, conf
 from django_turkeysms.handler import sms_backends
 
@@ -145,29 +129,22 @@ def check_backends(
 def check_phonenumbers(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """phonenumbers is installed, and a default region is set for national numbers."""
-    messages: list[CheckMessage] = []
-    if (
-        importlib.util.find_spec("phonenumbers") is None
-    ):  # pragma: no cover - always installed in tests
-        messages.append(
-            Error(
-                _("The phonenumbers library is not installed."),
-                hint='Install "django-turkeysms[phonenumberslite]" or "django-turkeysms[phonenumbers]".',
-                id="django_turkeysms.E004",
-            )
+    """A default region is set for national numbers.
+
+    A missing ``phonenumbers`` library stops Django before any check runs
+    (:func:`django_turkeysms.apps.require_phonenumbers`).
+    """
+    if getattr(settings, "PHONENUMBER_DEFAULT_REGION", None):
+        return []
+    return [
+        Warning(
+            _(
+                "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish."
+            ),
+            hint=_('Set PHONENUMBER_DEFAULT_REGION = "TR".'),
+            id="django_turkeysms.W002",
         )
-    if not getattr(settings, "PHONENUMBER_DEFAULT_REGION", None):
-        messages.append(
-            Warning(
-                _(
-                    "PHONENUMBER_DEFAULT_REGION is not set, so national numbers such as 0532 123 45 67 are read as Turkish."
-                ),
-                hint=_('Set PHONENUMBER_DEFAULT_REGION = "TR".'),
-                id="django_turkeysms.W002",
-            )
-        )
-    return messages
+    ]
 
 
 @register(Tags.compatibility)
@@ -366,3 +343,43 @@ def _deployment_warnings() -> list[CheckMessage]:
             )
         )
     return messages
+
+
+@register(Tags.caches)
+def check_otp_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The cache behind the OTP limits can be built and keeps a value.
+
+    The limits fail closed, so a cache that does not work refuses every code
+    request: a missing client library or a server that is down is an error
+    here rather than a surprise at the first login.
+    """
+    alias = conf.OTP_CACHE
+    key = f"{limits.PREFIX}:check:{uuid.uuid4().hex}"
+    try:
+        cache = caches[alias]
+        cache.set(key, key, timeout=10)
+        kept = cache.get(key) == key
+        cache.delete(key)
+    except Exception as exc:  # whatever the backend raises is the cause to show
+        return [_otp_cache_error(alias, f"{type(exc).__name__}: {exc}")]
+    if not kept:
+        return [_otp_cache_error(alias, _("a value stored in it was not kept"))]
+    return []
+
+
+def _otp_cache_error(alias: str, cause: str) -> Error:
+    return Error(
+        _(
+            "The cache %(alias)r behind the OTP limits does not work (%(cause)s), "
+            "so every request for a code would be refused."
+        )
+        % {"alias": alias, "cause": cause},
+        hint=_(
+            "Install the cache's client library (pip install redis for Django's "
+            "RedisCache), start the cache server, or point TURKEYSMS['OTP_CACHE'] "
+            "at a cache in CACHES that works."
+        ),
+        id="django_turkeysms.E009",
+    )

@@ -30,6 +30,19 @@ class LimitsUnavailable(Exception):
     """The cache behind the limits failed; callers must refuse."""
 
 
+def _unavailable(exc: Exception) -> LimitsUnavailable:
+    """The error to refuse on, after logging its cause (a missing library or a
+    server that is down must be visible in the log, not only as refusals)."""
+    cause = f"{type(exc).__name__}: {exc}"
+    logger.error(
+        "OTP limits cache %r failed (%s); OTP requests are refused until it works "
+        "(manage.py check: django_turkeysms.E009)",
+        conf.OTP_CACHE,
+        cause,
+    )
+    return LimitsUnavailable(cause)
+
+
 def _cache() -> BaseCache:
     return caches[conf.OTP_CACHE]
 
@@ -44,7 +57,7 @@ def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
         cache.add(cache_key, 0, timeout=int(window) + 1)
         count = cache.incr(cache_key)
     except Exception as exc:  # any cache failure: fail closed
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     if count > limit:
         return (bucket + 1) * window - now
     return None
@@ -71,7 +84,7 @@ def claim_cooldown(key: str, seconds: float) -> float | None:
         if left <= 0:  # a marker outliving its second: take it over
             cache.set(cache_key, until, timeout=int(seconds) + 1)
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     return left if left > 0 else None
 
 
@@ -99,7 +112,7 @@ def _first_time(name: str, seconds: float) -> bool:
     try:
         return bool(_cache().add(f"{PREFIX}:{name}", 1, timeout=int(seconds) + 1))
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
 
 
 # -- the prefix guard (SMS pumping) -----------------------------------------------------
@@ -115,7 +128,7 @@ def prefix_blocked(e164: str) -> float | None:
     try:
         until = _cache().get(_block_key(prefix_of(e164)))
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     remaining = float(until) - time.time() if until else 0.0
     return remaining if remaining > 0 else None
 
@@ -133,7 +146,7 @@ def record_prefix_send(e164: str) -> float | None:
     try:
         _cache().set(_block_key(prefix), time.time() + block, timeout=int(block) + 1)
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     return block
 
 
@@ -160,7 +173,7 @@ def _prefix_counts(prefix: str, window: float) -> tuple[int, int]:
     try:
         values = _cache().get_many(keys)
     except Exception as exc:
-        raise LimitsUnavailable(str(exc)) from exc
+        raise _unavailable(exc) from exc
     return int(values.get(keys[0], 0)), int(values.get(keys[1], 0))
 
 

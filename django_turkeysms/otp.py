@@ -275,11 +275,10 @@ def _refused(reason: str, retry_after: float) -> OtpThrottled:
 
 @contextlib.contextmanager
 def _limits_or_throttled() -> Iterator[None]:
-    """A failing limits store refuses the send (fail closed), naming the cause."""
+    """A failing limits store refuses the send (fail closed; limits logs why)."""
     try:
         yield
-    except limits.LimitsUnavailable as exc:
-        logger.error("OTP limits store unavailable; refusing to send: %s", exc)
+    except limits.LimitsUnavailable:
         raise _refused("unavailable", 60.0) from None
 
 
@@ -348,8 +347,7 @@ def _verify_allowed(request: HttpRequest) -> bool:
             )
             is None
         )
-    except limits.LimitsUnavailable as exc:
-        logger.error("OTP limits store unavailable; refusing to verify: %s", exc)
+    except limits.LimitsUnavailable:
         return False
 
 

@@ -3,7 +3,7 @@
 Tests add to named counters with :func:`add` or set a line with :func:`note`;
 ``pytest_terminal_summary`` (re-exported by the suites' conftest modules) prints
 them after pytest's own summary, so ``make reliability`` ends with the figures
-the README quotes.
+``docs/reliability.md`` quotes.
 """
 
 from __future__ import annotations
