@@ -12,7 +12,6 @@ import smtplib
 from typing import Any
 
 from django.core.mail import send_mail
-from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.models import VerifiedPhone
 from django_turkeysms.signals import phone_verified
+from django_turkeysms.transactions import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def attach(user: Any, e164: str, *, request: HttpRequest | None = None) -> list[
     The caller has checked a code sent to ``e164`` and that no other account
     holds it.
     """
-    with transaction.atomic():
+    with write_transaction(VerifiedPhone):
         old = [
             str(row.phone)
             for row in VerifiedPhone.objects.select_for_update()
