@@ -385,11 +385,16 @@ def _signal(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> None:
 
 def retry_due(*, limit: int = 1000, now: datetime | None = None) -> int:
     """Deliver QUEUED rows whose retry time has come (synchronous mode)."""
+    return len(deliver_due(limit=limit, now=now))
+
+
+def deliver_due(*, limit: int = 1000, now: datetime | None = None) -> list[SmsLog]:
+    """Deliver up to ``limit`` due QUEUED rows, oldest first; the rows claimed."""
     now = now or timezone.now()
     ids = list(
         SmsLog.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]
     )
-    return len(deliver(ids, now=now)) if ids else 0
+    return deliver(ids, now=now) if ids else []
 
 
 def refresh_status(
