@@ -1,6 +1,8 @@
 """The sandbox's control endpoints and inbox refuse what a web page could send
 (issue 13, item 9): a foreign ``Host`` (DNS rebinding), a cross-origin request,
-a body that is not JSON. The provider API stays open to any host."""
+a body that is not JSON. The provider API stays open to any host.
+
+``sandbox`` is the session's sandbox (tests/conftest.py), reset for each test."""
 
 from __future__ import annotations
 
@@ -17,18 +19,6 @@ from tests.conftest import ROOT, sandbox_cli
 
 JSON = "application/json"
 ACCOUNT = {"api_key": "planted-by-a-web-page"}
-
-
-@pytest.fixture(scope="module")
-def running():
-    with Sandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def sandbox(running):
-    running.reset()
-    return running
 
 
 def request(sandbox, method, path, *, host=None, body=None, headers=None):
