@@ -14,7 +14,7 @@ them:
   capped at the same time.
 * **No secrets in log records.** urllib3 logs every request line at DEBUG,
   query string included, and the provider's GET endpoints take the API key in
-  the query string. A logging filter masks it.
+  the query string. A logging filter masks it (with :mod:`.redaction`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 import weakref
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -41,16 +41,9 @@ from .exceptions import (
     ProviderUnavailable,
     SmsSendError,
 )
+from .redaction import mask_text
 
 _state = threading.local()
-
-# The key, and the message text of a GET send (it may hold an OTP code).
-_SECRET_QUERY = re.compile(r"(?i)((?:api_key|(?<=[?&])text)=)[^&\s\"']*")
-
-
-def mask_query_secrets(text: str) -> str:
-    """Replace the value of every ``api_key=`` and ``text=`` query parameter."""
-    return _SECRET_QUERY.sub(r"\1***", text)
 
 
 class _QuerySecretFilter(logging.Filter):
@@ -66,7 +59,7 @@ class _QuerySecretFilter(logging.Filter):
 
 
 def _masked_arg(arg: object) -> object:
-    return mask_query_secrets(arg) if isinstance(arg, str) else arg
+    return mask_text(arg) if isinstance(arg, str) else arg
 
 
 def install_log_filter() -> None:
@@ -235,16 +228,34 @@ def classify_transport_error(exc: requests.RequestException) -> type[SmsSendErro
     return DeliveryUncertain
 
 
-def describe_transport_error(exc: requests.RequestException) -> str:
-    """A one-line, secret-free description of a transport failure."""
-    kind = type(exc).__name__
+def describe_transport_error(exc: requests.RequestException, *, url: str) -> str:
+    """A one-line description of a transport failure naming the server's address.
+
+    The address is ``scheme://host:port`` only: the path and query of ``url``
+    (which hold the API key of a GET request) are left out.
+    """
+    kind, address = type(exc).__name__, server_address(url)
     if _never_connected(exc):
-        return f"{kind}: could not connect"
+        return f"{kind}: could not connect to {address}"
     if write_failed():
-        return f"{kind}: the connection failed before the request was sent"
+        return f"{kind}: the connection to {address} failed before the request was sent"
     if isinstance(exc, requests.Timeout):
-        return f"{kind}: no answer within the timeout"
-    return f"{kind}: the connection broke after the request was sent"
+        return f"{kind}: no answer from {address} within the timeout"
+    return f"{kind}: the connection to {address} broke after the request was sent"
+
+
+def server_address(url: str) -> str:
+    """``scheme://host:port`` of ``url``, with the scheme's default port filled in."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range is not an address
+        port = None
+    port = port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{host}:{port}"
 
 
 # -- capped, deadline-bound body read -------------------------------------------------

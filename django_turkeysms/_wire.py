@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,8 +25,15 @@ FALSE_VALUES = frozenset({"false", "0", ""})
 
 _PRINT_R_LINE = re.compile(r"^\s*\[(?P<key>[^\]]+)\] => ?(?P<value>.*)$")
 # A counter has a few digits; a longer run is not a counter (and int() refuses
-# more than 4,300 digits).
-_LEADING_INT = re.compile(r"^\s*(-?\d{1,18})(?!\d)")
+# more than 4,300 digits). Real answers group thousands ("1.500" in Turkish,
+# "1,500" in English): a separator followed by three digits is grouping, one
+# followed by other digits is a fraction, which a counter has not.
+_LEADING_INT = re.compile(
+    r"^\s*(?P<int>-?(?:[1-9]\d{0,2}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3}){0,4}|\d{1,18}))"
+    r"(?!\d|[.,]\d)"
+)
+# The first group of a number written with thousands separators.
+_GROUP_HEAD = re.compile(r"-?[1-9]\d{0,2}")
 # Provider answers are flat or one level deep; deeper nesting is not an answer.
 MAX_DEPTH = 32
 
@@ -141,23 +147,73 @@ def as_count(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     match = _LEADING_INT.match(value) if isinstance(value, str) else None
-    return int(match.group(1)) if match else None
+    if match is None:
+        return None
+    digits = match["int"]
+    return int(digits.replace(match["sep"], "") if match["sep"] else digits)
+
+
+def as_otp_code(value: object, *, digits: int) -> str:
+    """A provider-generated code of exactly ``digits`` digits.
+
+    The provider documents its codes as ``digits`` long with leading zeros kept
+    ("[000000]"), and the SMS shows them so. A code that arrives as a JSON number
+    (``12345`` for ``digits=6``) has lost only its leading zeros in the encoding,
+    so it is left-padded back to what the SMS says; refusing it would throw away
+    a code the user already holds. Anything that cannot be that code — more
+    digits than asked, a negative or fractional number, a string of another
+    length — is refused: the user could never type it.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = f"{value:0{digits}d}"
+    code = value.strip() if isinstance(value, str) else ""
+    if len(code) != digits or not (code.isascii() and code.isdigit()):
+        raise MalformedResponse(
+            f"The OTP response has no usable {digits}-digit otp_code."
+        )
+    return code
 
 
 def as_decimal(value: object) -> Decimal:
-    """A money amount (``"12.50"``, ``12.5``, ``"12,50"``)."""
-    text = as_text(value).replace(",", ".")
+    """A money amount in Turkish lira, written either way round.
+
+    ``"12.50"``, ``12.5``, ``"12,50"``, ``"1.500"``, ``"1.500,50"`` and
+    ``"1,500.50"`` all read as the provider meant them. The last separator
+    decides: followed by three digits it groups thousands (a lira amount has two
+    decimals, kuruş, so three digits after a decimal mark are not an amount);
+    otherwise it is the decimal mark, and the other separator groups thousands.
+    """
+    text = as_text(value)
     try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
+        amount = Decimal(_plain_amount(text))
+    except (InvalidOperation, ValueError) as exc:
         raise MalformedResponse(f"Unexpected amount: {text[:40]!r}.") from exc
     if not amount.is_finite():
         raise MalformedResponse(f"Unexpected amount: {text[:40]!r}.")
     return amount
 
 
-def masked(data: Mapping[str, Any], secret_keys: frozenset[str]) -> dict[str, Any]:
-    """A copy of ``data`` with the values of ``secret_keys`` replaced by ``***``."""
-    return {
-        key: ("***" if key in secret_keys else value) for key, value in data.items()
-    }
+def _plain_amount(text: str) -> str:
+    """``text`` with thousands separators dropped and a ``.`` decimal mark."""
+    last = max(text.rfind("."), text.rfind(","))
+    if last < 0:
+        return text
+    head, mark, tail = text[:last], text[last], text[last + 1 :]
+    if len(tail) == 3 and tail.isdigit() and _grouped(text, mark):
+        return text.replace(mark, "")
+    grouping = "," if mark == "." else "."
+    if mark in head or not _grouped(head, grouping):
+        raise ValueError(text)
+    return f"{head.replace(grouping, '')}.{tail}"
+
+
+def _grouped(text: str, separator: str) -> bool:
+    """Whether ``separator`` in ``text`` only ever groups digits by three."""
+    first, *groups = text.split(separator)
+    if not groups:
+        return True
+    return _GROUP_HEAD.fullmatch(first) is not None and all(
+        len(group) == 3 and group.isdigit() for group in groups
+    )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from . import _transport, _wire
+from . import _transport, _wire, redaction
 from .exceptions import (
     AccountInactive,
     AuthenticationFailed,
@@ -90,10 +89,6 @@ CONTENT_TYPES = (0, 1, 2)
 OTP_DIGITS = (4, 5, 6)
 # Turkey has kept UTC+3 all year since 2016; a fixed offset needs no tz database.
 ISTANBUL = timezone(timedelta(hours=3), "Europe/Istanbul")
-_SECRET_FIELDS = frozenset({"api_key", "otp_code"})
-_BODY_SECRETS = re.compile(
-    r"(\"(?:api_key|otp_code)\"\s*:\s*\"?|\[(?:api_key|otp_code)\] => )[^\"\n,}]*"
-)
 
 
 def error_for_code(code: str) -> type[SmsSendError]:
@@ -240,7 +235,8 @@ class TurkeySmsClient:
             "content_type": content_type,
         }
         payload.update(_schedule_fields(scheduled_at))
-        return _send_response(self._call("POST", "/api/v3/gonder/add-content", payload))
+        data = self._call("POST", "/api/v3/gonder/add-content", payload)
+        return _send_response(data, self._common(data))
 
     def send_via_get(
         self,
@@ -262,7 +258,8 @@ class TurkeySmsClient:
             "lang": lang,
             "content_type": content_type,
         }
-        return _send_response(self._call("GET", "/api/v3/get/get.php", params))
+        data = self._call("GET", "/api/v3/get/get.php", params)
+        return _send_response(data, self._common(data))
 
     def send_otp(self, *, mobile: str, digits: int = 6, lang: int = 0) -> OtpResponse:
         """Have the provider generate and send a code (``/api/v3/otp/otp_get.php``)."""
@@ -270,11 +267,9 @@ class TurkeySmsClient:
         _check_choice("lang", lang, SMS_LANGS)
         params = {"mobile": mobile, "digits": digits, "report": 1, "lang": lang}
         data = self._call("GET", "/api/v3/otp/otp_get.php", params)
-        code = _wire.as_text(data.get("otp_code"))
-        if not code.isdigit():
-            raise MalformedResponse("The OTP response has no usable otp_code.")
+        code = _wire.as_otp_code(data.get("otp_code"), digits=digits)
         return OtpResponse(
-            **self._common(data),
+            **self._common(data, code),
             otp_code=code,
             sms_id=_wire.as_text(data.get("sms_id")),
             credits=_wire.as_count(data.get("number_of_sms")),
@@ -315,14 +310,18 @@ class TurkeySmsClient:
     ) -> dict[str, Any]:
         params = {**params, "api_key": self._api_key, "response_type": "json"}
         started = time.monotonic()
-        status, body = self._exchange(method, self.base_url + path, params, started)
-        data = self._parse(status, body)
-        self._raise_for_result(data, status, status_lookup=status_lookup)
+        try:
+            status, body = self._exchange(method, self.base_url + path, params, started)
+            data = self._parse(status, body)
+            self._raise_for_result(data, status, status_lookup=status_lookup)
+        except SmsSendError as exc:
+            redaction.scrub_chain(exc, (self._api_key,))
+            raise
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> HTTP %s %s in %.0f ms",
                 method,
-                _loggable(path, params),
+                redaction.loggable_query(path, params),
                 status,
                 _wire.as_text(data.get("result_code")),
                 (time.monotonic() - started) * 1000,
@@ -356,8 +355,8 @@ class TurkeySmsClient:
             return self._send(session, prepared)
         except requests.RequestException as exc:
             error_class = _transport.classify_transport_error(exc)
-            message = _transport.describe_transport_error(exc)
-            raise error_class(message) from _Redacted(self._redact(repr(exc)))
+            message = _transport.describe_transport_error(exc, url=url)
+            raise error_class(message) from self._stand_in(exc)
 
     def _send(
         self, session: requests.Session, prepared: requests.PreparedRequest
@@ -396,7 +395,7 @@ class TurkeySmsClient:
         ) as exc:
             response.close()
             message = "The connection broke while the response was read."
-            raise DeliveryUncertain(message) from _Redacted(self._redact(repr(exc)))
+            raise DeliveryUncertain(message) from self._stand_in(exc)
         except SmsSendError:
             response.close()
             raise
@@ -409,46 +408,61 @@ class TurkeySmsClient:
             _raise_for_http_status(status, text)
             return _wire.parse_body(text)
         except SmsSendError as exc:
-            exc.status_code, exc.body = status, self._redact(text[:500])
+            exc.status_code, exc.body = status, self._redact(text)[:500]
             raise
 
     def _raise_for_result(
         self, data: dict[str, Any], status: int, *, status_lookup: bool
     ) -> None:
         code = _wire.as_text(data.get("result_code"))
-        context: dict[str, Any] = {
-            "code": code,
-            "status_code": status,
-            "response_data": _wire.masked(data, _SECRET_FIELDS),
-        }
         if "result" not in data:
-            raise MalformedResponse("The response has no 'result' field.", **context)
-        if _wire.as_result(data["result"]):
+            raise MalformedResponse(
+                "The response has no 'result' field.", **self._context(data, status)
+            )
+        if _wire.as_result(data["result"]) or (status_lookup and _has_status(data)):
             if code and code not in SUCCESS_CODES and not status_lookup:
                 raise MalformedResponse(
-                    "A successful result with an unexpected code.", **context
+                    "A successful result with an unexpected code.",
+                    **self._context(data, status),
                 )
             return
-        message = self._redact(_wire.as_text(data.get("result_message")))
-        raise error_for_code(code)(message, **context)
+        message = self._common(data)["message"]
+        raise error_for_code(code)(message, **self._context(data, status))
 
-    def _common(self, data: Mapping[str, Any]) -> dict[str, Any]:
+    def _context(self, data: Mapping[str, Any], status: int) -> dict[str, Any]:
+        """An error's code, HTTP status and masked answer."""
+        return {
+            "code": _wire.as_text(data.get("result_code")),
+            "status_code": status,
+            "response_data": self._common(data)["raw"],
+        }
+
+    def _common(self, data: Mapping[str, Any], *codes: str) -> dict[str, Any]:
+        """Code, message and the masked answer; ``codes`` are masked wherever seen."""
+        secrets = self._secrets(data, codes)
+        message = _wire.as_text(data.get("result_message"))
+        raw: dict[str, Any] = redaction.mask_data(data, secrets)
         return {
             "code": _wire.as_text(
                 data.get("result_code") or data.get("sms_status_code")
             ),
-            "message": self._redact(_wire.as_text(data.get("result_message"))),
-            "raw": _wire.masked(data, _SECRET_FIELDS),
+            "message": redaction.mask_text(message, secrets),
+            "raw": raw,
         }
 
+    def _secrets(
+        self, data: Mapping[str, Any] | None, codes: tuple[str, ...]
+    ) -> set[str]:
+        """The API key, the given codes and every secret field's value in ``data``."""
+        found = redaction.secret_values(data) if data is not None else set()
+        return {self._api_key, *codes, *found}
+
     def _redact(self, text: str) -> str:
-        """Mask the API key and OTP codes in text that may reach logs or exceptions."""
-        text = _transport.mask_query_secrets(_BODY_SECRETS.sub(r"\1***", text))
-        return text.replace(self._api_key, "***")
+        """Mask the API key and secret fields in text that may reach logs or errors."""
+        return redaction.mask_text(text, (self._api_key,))
 
-
-class _Redacted(Exception):
-    """Stands in for a transport exception whose text could hold the API key."""
+    def _stand_in(self, exc: BaseException) -> redaction.Redacted:
+        return redaction.stand_in(exc, (self._api_key,))
 
 
 def _check_choice(name: str, value: int, choices: tuple[int, ...]) -> None:
@@ -501,21 +515,22 @@ def _retry_after(value: str | None) -> float | None:
     return seconds if seconds is not None and 0 <= seconds < 86400 else None
 
 
-def _loggable(path: str, params: Mapping[str, Any]) -> str:
-    """The path with its parameters as they may be logged: no key, no text."""
-    shown = []
-    for key, value in params.items():
-        if key in ("api_key", "text"):
-            value = "***" if key == "api_key" else f"<{len(str(value))} chars>"
-        shown.append(f"{key}={value}")
-    return f"{path}?{'&'.join(shown)}"
+def _has_status(data: Mapping[str, Any]) -> bool:
+    """Whether a status lookup's answer carries the message's status.
+
+    Real traffic answers a lookup of an undelivered message with ``result`` false
+    *and* the status fields: that is the message's status, not a failed lookup. A
+    failed lookup (unknown id TS-1033, lookups not enabled TS-1063) has neither.
+    """
+    return bool(
+        _wire.as_text(data.get("sms_status_code"))
+        or _wire.as_text(data.get("sms_status"))
+    )
 
 
-def _send_response(data: dict[str, Any]) -> SendResponse:
+def _send_response(data: Mapping[str, Any], common: dict[str, Any]) -> SendResponse:
     return SendResponse(
-        code=_wire.as_text(data.get("result_code")),
-        message=_wire.as_text(data.get("result_message")),
-        raw=_wire.masked(data, _SECRET_FIELDS),
+        **common,
         sms_id=_wire.as_text(data.get("sms_id")),
         credits=_wire.as_count(data.get("number_of_sms")),
         sms_lang=_wire.as_text(data.get("sms_lang")),

@@ -40,6 +40,7 @@ from django_turkeysms.conf import conf
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import (
     DeliveryUncertain,
+    MissingMessageId,
     RateLimited,
     Retry,
     SmsSendError,
@@ -205,12 +206,26 @@ def _attempt(
     if isinstance(message, SmsSendError):
         return message
     try:
-        return transmit(backend, message)
+        result = transmit(backend, message)
     except SmsSendError as exc:
         return exc
     except Exception as exc:  # a backend bug must not lose the row's state
         logger.exception("SMS backend %r raised an unexpected error", backend.alias)
         return _unexpected(exc)
+    if backend.supports_status_lookup and not result.provider_id:
+        return _untracked(result)
+    return result
+
+
+def _untracked(result: SendResult) -> SmsSendError:
+    """An accepted message without a provider id: UNKNOWN, not SENT.
+
+    SENT promises a delivery report that this row can never get, and would hide
+    it among rows awaiting one; FAILED would invite a resend of a message that
+    has most likely gone out. UNKNOWN is the state for "may have been sent,
+    cannot be confirmed": never re-sent automatically, listed for a person.
+    """
+    return MissingMessageId(code=result.code, response_data=result.raw)
 
 
 def _unexpected(exc: BaseException) -> SmsSendError:
@@ -370,11 +385,16 @@ def _signal(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> None:
 
 def retry_due(*, limit: int = 1000, now: datetime | None = None) -> int:
     """Deliver QUEUED rows whose retry time has come (synchronous mode)."""
+    return len(deliver_due(limit=limit, now=now))
+
+
+def deliver_due(*, limit: int = 1000, now: datetime | None = None) -> list[SmsLog]:
+    """Deliver up to ``limit`` due QUEUED rows, oldest first; the rows claimed."""
     now = now or timezone.now()
     ids = list(
         SmsLog.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]
     )
-    return len(deliver(ids, now=now)) if ids else 0
+    return deliver(ids, now=now) if ids else []
 
 
 def refresh_status(

@@ -247,6 +247,21 @@ class MalformedResponse(SmsSendError):
     default_message = "TurkeySMS returned a response that could not be understood."
 
 
+class MissingMessageId(MalformedResponse):
+    """The provider accepted a message but returned no id for it.
+
+    The SMS has most likely gone out, but its delivery can never be looked up or
+    reconciled. Its log row becomes UNKNOWN: never re-sent automatically (that
+    could send it twice), and listed for a person to check.
+    """
+
+    default_message = (
+        "TurkeySMS accepted the message but returned no sms_id: it has probably "
+        "been sent, but its delivery can never be looked up. Check with the "
+        "recipient before sending it again."
+    )
+
+
 class RedirectRefused(SmsSendError):
     """The provider answered with a redirect; redirects are never followed.
 

@@ -8,7 +8,8 @@ enough:
 * ``turkeysms_sandbox`` – a local fake TurkeySMS provider on a free loopback
   port, started once per test session and reset before every test. Use its
   ``base_url``, ``api_key`` and ``sender`` in your ``TURKEYSMS`` settings, and its
-  ``messages`` / ``inject()`` to assert on what was sent or to inject faults.
+  ``messages`` / ``inject()`` to assert on what was sent or to inject faults,
+  and ``quirks`` to answer as real traffic does (switched off after the test).
 
 This module imports no Django models, so it is safe to load before Django is
 configured.
@@ -45,7 +46,9 @@ def turkeysms_sandbox_server() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def turkeysms_sandbox(turkeysms_sandbox_server: Sandbox) -> Iterator[Sandbox]:
-    """A running sandbox, reset to its initial state for this test."""
+    """A running sandbox, reset to its initial state for this test, no quirks on."""
     turkeysms_sandbox_server.reset()
+    turkeysms_sandbox_server.quirks = ()
     yield turkeysms_sandbox_server
     turkeysms_sandbox_server.reset()
+    turkeysms_sandbox_server.quirks = ()

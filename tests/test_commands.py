@@ -12,7 +12,7 @@ from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django.utils import timezone
 
 from django_turkeysms import retention
@@ -40,6 +40,22 @@ def run(name, *args, stderr=None):
     out = StringIO()
     call_command(name, *args, stdout=out, stderr=stderr or StringIO())
     return out.getvalue()
+
+
+def run_for_status(name, *args):
+    """The command's stdout and its exit status (a CommandError's returncode)."""
+    out = StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=StringIO())
+    except CommandError as error:
+        return out.getvalue(), error.returncode
+    return out.getvalue(), 0
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def use_backend(settings, path, **options):
@@ -143,6 +159,18 @@ def test_check_refuses_a_malformed_sender(settings, sandbox):
     assert sandbox.request_count == 1  # the authentication only
 
 
+def test_check_names_the_address_of_a_provider_that_is_down(settings, sandbox):
+    port = closed_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings.TURKEYSMS = provider_settings(sandbox, base_url=base_url)
+    with pytest.raises(CommandError) as error:
+        run("turkeysms_check")
+    assert str(error.value) == (
+        f"ConnectionError: could not connect to http://127.0.0.1:{port}"
+    )
+    assert error.value.returncode == 1
+
+
 def test_check_lists_system_check_errors(settings):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "NOT_A_SETTING": 1}
     err = StringIO()
@@ -198,16 +226,91 @@ def test_send_with_sender_and_category(settings, sms_outbox):
 
 def test_send_counts_what_the_provider_did_not_confirm(sandbox):
     sandbox.inject("http_500", number="905421234567")
-    out = run(
+    out, status = run_for_status(
         "turkeysms_send", "--to", "05321234567", "--to", "05421234567", "--text", "Hi"
     )
-    assert out == "Sent 1, queued 0, failed 0, unknown 1, cancelled 0.\n"
+    assert out.startswith("Sent 1, queued 0, failed 0, unknown 1, cancelled 0.\n")
+    assert "1 message may or may not have been sent (HTTP 500" in out
+    assert "turkeysms_status --unknown" in out
+    assert status == 5
 
 
 def test_send_in_async_mode_queues(settings, sms_outbox):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "ASYNC": True}
     out = run("turkeysms_send", "--to", "05321234567", "--text", "Merhaba")
-    assert out == "Sent 0, queued 1, failed 0, unknown 0, cancelled 0.\n"
+    assert out == (
+        "Sent 0, queued 1, failed 0, unknown 0, cancelled 0.\n"
+        "1 message was handed to the task workers.\n"
+    )
+
+
+def test_send_with_the_provider_down_says_when_it_retries(settings, sandbox):
+    port = closed_port()
+    settings.TURKEYSMS = provider_settings(sandbox, base_url=f"http://127.0.0.1:{port}")
+    out, status = run_for_status(
+        "turkeysms_send", "--to", "05321234567", "--text", "Merhaba"
+    )
+    row = SmsLog.objects.get()
+    retry_at = timezone.localtime(row.next_attempt_at).isoformat(
+        sep=" ", timespec="seconds"
+    )
+    assert status == 3
+    assert out == (
+        "Sent 0, queued 1, failed 0, unknown 0, cancelled 0.\n"
+        "1 message could not be sent yet (ConnectionError: could not connect to "
+        f"http://127.0.0.1:{port}). It waits for a retry from {retry_at}: run "
+        "“manage.py turkeysms_retry” then, or from cron every minute. Otherwise "
+        "the sweeper (“manage.py turkeysms_status --sweep”) sends it 10 minutes "
+        "after that.\n"
+    )
+    assert sandbox.api_key not in out
+
+
+def test_retry_sends_what_waits_once_its_time_has_come(settings, sandbox):
+    settings.TURKEYSMS = provider_settings(
+        sandbox, base_url=f"http://127.0.0.1:{closed_port()}"
+    )
+    run_for_status("turkeysms_send", "--to", "05321234567", "--text", "Merhaba")
+    row = SmsLog.objects.get()
+    settings.TURKEYSMS = provider_settings(sandbox)  # the provider is back
+    SmsLog.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=1))
+    out, status = run_for_status("turkeysms_retry")
+    assert (status, sandbox.messages) == (3, [])  # not yet: it says when
+    assert out.startswith("Retried 0 messages. Sent 0, queued 0,")
+    assert "1 more message waits for a later retry; the next retry is due" in out
+
+    SmsLog.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    out, status = run_for_status("turkeysms_retry")
+    assert (out, status) == (
+        "Retried 1 message. Sent 1, queued 0, failed 0, unknown 0, cancelled 0.\n",
+        0,
+    )
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (SmsLog.Status.SENT, 2)
+    assert [message.text for message in sandbox.messages] == ["Merhaba"]
+
+
+def test_retry_with_nothing_waiting():
+    assert run_for_status("turkeysms_retry") == (
+        "Retried 0 messages. Sent 0, queued 0, failed 0, unknown 0, cancelled 0.\n",
+        0,
+    )
+
+
+def test_send_refused_by_the_provider_fails_for_good(sandbox):
+    sandbox.account(sandbox.api_key).local_balance = 0
+    out, status = run_for_status(
+        "turkeysms_send", "--to", "05321234567", "--text", "Merhaba"
+    )
+    assert status == 4
+    assert "1 message failed for good and will not be retried" in out
+    assert "[TS-1027]" in out
+
+
+@pytest.mark.parametrize("command", ["turkeysms_send", "turkeysms_retry"])
+def test_exit_statuses_are_in_the_help(command):
+    help_text = load_command_class("django_turkeysms", command).help
+    assert "3 some wait for a retry" in help_text and "5 some may" in help_text
 
 
 def test_send_refuses_an_invalid_number_before_any_call(sandbox):
@@ -530,4 +633,6 @@ def test_sandbox_command_busy_port():
 def test_one_line_masks_secrets():
     error = ValueError(f"bad\n  key {WRONG_KEY}")
     assert one_line(error, secrets=(WRONG_KEY, "")) == "bad key ***"
+    encoded = ValueError("GET /x?k=sk%2Blive%2F1 failed")
+    assert one_line(encoded, secrets=("sk+live/1",)) == "GET /x?k=*** failed"
     assert one_line(ValueError()) == "ValueError"

@@ -45,6 +45,7 @@ def sandbox(running_sandbox):
     running_sandbox.latency = 0.0
     running_sandbox.delivery_delay = 0.0
     running_sandbox.result_style = "string"
+    running_sandbox.quirks = ()
     return running_sandbox
 
 
@@ -703,6 +704,76 @@ def test_result_style_is_validated(sandbox):
         Sandbox(result_style="yaml")
 
 
+# -- quirks: answers real traffic gives ----------------------------------------------
+
+
+def test_quirk_status_result_false(sandbox):
+    sandbox.quirks = {"status_result_false"}
+    undelivered = send_json(sandbox, sentto="905000000001")["sms_id"]
+    delivered = send_json(sandbox)["sms_id"]
+    answer = status_of(sandbox, undelivered)
+    assert (answer["result"], answer["sms_status_code"]) == ("false", "TS-1022")
+    assert answer["sms_status"] == "The number did not receive the message"
+    assert "result_code" not in answer
+    assert status_of(sandbox, delivered)["result"] == "true"
+
+
+def test_quirk_numeric_otp_code(sandbox):
+    sandbox.quirks = {"numeric_otp_code"}
+    answer = otp(sandbox, digits=6)
+    [message] = sandbox.messages
+    code = message.text.rsplit(" ", 1)[-1]
+    assert len(code) == 6 and code.startswith("0")
+    assert answer["otp_code"] == int(code)  # a JSON number: the zero is gone
+
+
+def test_quirk_no_sms_id(sandbox):
+    sandbox.quirks = {"no_sms_id"}
+    assert "sms_id" not in send_json(sandbox)
+    assert "sms_id" not in otp(sandbox)
+    assert len(sandbox.messages) == 2  # both were sent
+
+
+def test_quirk_turkish_numbers(sandbox):
+    sandbox.quirks = {"turkish_numbers"}
+    sandbox.account(KEY).international_balance = Decimal("1234.5")
+    answer = balance_of(sandbox)
+    assert answer["local_balance_sms"] == "1.000.000"
+    assert answer["international_balance_tl"] == "1.234,50"
+
+
+def test_quirks_over_the_control_endpoint_and_across_reset(sandbox):
+    response = post(sandbox, "/_sandbox/quirks", {"quirks": ["no_sms_id"]})
+    assert response.json() == {"ok": True, "quirks": ["no_sms_id"]}
+    sandbox.reset()
+    assert call(sandbox, "GET", "/_sandbox/quirks").json() == {"quirks": ["no_sms_id"]}
+    assert post(sandbox, "/_sandbox/quirks", {"quirks": []}).status == 200
+    assert sandbox.quirks == frozenset()
+
+
+@pytest.mark.parametrize(
+    "payload", [{"quirks": ["sloppy"]}, {"quirks": "no_sms_id"}, {}]
+)
+def test_bad_quirks_are_refused(sandbox, payload):
+    response = post(sandbox, "/_sandbox/quirks", payload)
+    assert response.status == 400 and "quirk" in response.json()["error"]
+    with pytest.raises(ValueError, match="unknown quirk"):
+        sandbox.quirks = {"sloppy"}
+    with pytest.raises(ValueError, match="unknown quirk"):
+        Sandbox(quirks=["sloppy"])
+
+
+def test_quirks_on_the_command_line():
+    argv = ["-m", "django_turkeysms.sandbox", "--port", "0"]
+    argv += ["--quirk", "no_sms_id", "--quirk", "turkish_numbers"]
+    with sandbox_cli(argv) as url:
+        connection = http.client.HTTPConnection(*split_url(url), timeout=5)
+        connection.request("GET", "/_sandbox/quirks")
+        answer = json.loads(connection.getresponse().read())
+        connection.close()
+    assert answer == {"quirks": ["no_sms_id", "turkish_numbers"]}
+
+
 # -- faults ------------------------------------------------------------------------------
 
 
@@ -795,7 +866,7 @@ def test_reset_after_drops_the_connection_after_recording(sandbox):
 def _raw_request(path, body=b"", headers=(), method="POST"):
     lines = [
         f"{method} {path} HTTP/1.1",
-        "Host: sandbox",
+        "Host: localhost",
         f"Content-Length: {len(body)}",
     ]
     lines += [f"{name}: {value}" for name, value in headers]
@@ -887,7 +958,9 @@ def test_global_fault_hits_every_api_path_but_not_the_control_paths(sandbox):
     assert get(sandbox, STATUS, {"api_key": KEY, "sms_id": "1"}).status == 502
     assert call(sandbox, "GET", "/inbox").status == 200
     assert call(sandbox, "GET", "/_sandbox/stats").status == 200
-    assert call(sandbox, "DELETE", "/_sandbox/faults").status == 200
+    assert (
+        call(sandbox, "DELETE", "/_sandbox/faults", headers=JSON_HEADERS).status == 200
+    )
     assert post(sandbox, BALANCE, {"api_key": KEY}).status == 200
 
 
@@ -943,7 +1016,9 @@ def test_control_faults_and_reset(sandbox):
     assert send(sandbox).status == 503
     assert send(sandbox).status == 200
     post(sandbox, "/_sandbox/faults", {"kind": "latency", "params": {"seconds": 0}})
-    assert call(sandbox, "DELETE", "/_sandbox/faults").json() == {"ok": True}
+    assert call(sandbox, "DELETE", "/_sandbox/faults", headers=JSON_HEADERS).json() == {
+        "ok": True
+    }
     assert sandbox.state.faults == []
     assert post(sandbox, "/_sandbox/reset", {}).json() == {"ok": True}
     assert sandbox.messages == []
@@ -1056,7 +1131,9 @@ def test_control_accepts_null_permissions_and_rejects_broken_json(sandbox):
     payload = {"api_key": "open", "permissions": None, "rate_limit_per_minute": 5}
     assert post(sandbox, "/_sandbox/accounts", payload).status == 200
     assert sandbox.account("open").permissions is None
-    response = call(sandbox, "POST", "/_sandbox/outcomes", body=b"{nope")
+    response = call(
+        sandbox, "POST", "/_sandbox/outcomes", body=b"{nope", headers=JSON_HEADERS
+    )
     assert (response.status, response.json()) == (
         400,
         {"error": "the body must be a JSON object"},

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from django_turkeysms.sandbox.access import allowed_hosts, host_name
 from django_turkeysms.sandbox.faults import make_fault, parse_fault_header
 from django_turkeysms.sandbox.numbers import (
     canonical_number,
@@ -13,6 +14,7 @@ from django_turkeysms.sandbox.numbers import (
     number_key,
     operator_of,
 )
+from django_turkeysms.sandbox.quirks import turkish_amount, turkish_count
 from django_turkeysms.sandbox.segments import count_segments, encoding_for
 from django_turkeysms.sandbox.state import new_account
 from django_turkeysms.sandbox.wire import (
@@ -178,3 +180,36 @@ def test_new_account_validates():
     account = new_account("key", international_balance="12.5")
     assert account.international_balance == Decimal("12.5")
     assert account.senders == {"SANDBOX": True}
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("LocalHost:8765", "localhost"),
+        ("localhost.", "localhost"),
+        ("[::1]:8765", "::1"),
+        ("[::1]", "::1"),
+        ("fe80::1", "fe80::1"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("", ""),
+    ],
+)
+def test_host_names(value, name):
+    assert host_name(value) == name
+
+
+def test_allowed_hosts_add_the_listen_address_and_the_operators():
+    assert allowed_hosts("192.0.2.7", ["Sandbox:80", ""]) == {
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "192.0.2.7",
+        "sandbox",
+    }
+
+
+def test_turkish_number_formats():
+    assert turkish_count(1_000_000) == "1.000.000"
+    assert turkish_count(999) == "999"
+    assert turkish_amount(Decimal("1500.5")) == "1.500,50"
+    assert turkish_amount(Decimal("0.49")) == "0,49"

@@ -127,6 +127,16 @@ def test_identifiers_are_kept_as_text(value, expected):
         (True, None),
         ("many", None),
         (2.5, None),
+        # Thousands separators, Turkish and English (local_balance_sms "1.500").
+        ("1.500", 1500),
+        ("1,500", 1500),
+        ("1.500.000", 1_500_000),
+        ("1.500 SMS", 1500),
+        # A fraction is not a count, and neither is a "group" after a zero.
+        ("12.50", None),
+        ("1.5000", None),
+        ("0.500", None),
+        ("1.500,000", None),
     ],
     ids=repr,
 )
@@ -141,6 +151,14 @@ def test_counters(value, expected):
         (12.5, Decimal("12.5")),
         ("12,50", Decimal("12.50")),
         (7, Decimal(7)),
+        # international_balance_tl: lira have two decimals, so three digits after
+        # the last separator are thousands; otherwise it is the decimal mark.
+        ("1.500", Decimal("1500")),
+        ("1.500,50", Decimal("1500.50")),
+        ("1,500.50", Decimal("1500.50")),
+        ("1.000.000,00", Decimal("1000000.00")),
+        ("0.500", Decimal("0.5")),
+        ("-1.500,5", Decimal("-1500.5")),
     ],
     ids=repr,
 )
@@ -148,16 +166,31 @@ def test_amounts(value, expected):
     assert _wire.as_decimal(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "abc", "NaN", "Infinity", None], ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    ["", "abc", "NaN", "Infinity", None, "1.500.50", "1,50,000", "12.50 TL"],
+    ids=repr,
+)
 def test_bad_amounts_are_malformed(value):
     with pytest.raises(MalformedResponse, match="Unexpected amount"):
         _wire.as_decimal(value)
 
 
-def test_masked_replaces_secret_values_only():
-    data = {"api_key": "k", "otp_code": "1234", "result": "true"}
-    assert _wire.masked(data, frozenset({"api_key", "otp_code"})) == {
-        "api_key": "***",
-        "otp_code": "***",
-        "result": "true",
-    }
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(12345, "012345"), (12345.0, "012345"), (0, "000000"), (" 012345", "012345")],
+    ids=repr,
+)
+def test_otp_codes_keep_their_digits(value, expected):
+    """A JSON number lost the leading zeros the SMS shows: they are put back."""
+    assert _wire.as_otp_code(value, digits=6) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1234567, -1, 1.5, True, "12345", "1234567", "12a456", "١٢٣٤٥٦", None],
+    ids=repr,
+)
+def test_otp_codes_that_cannot_be_typed_are_malformed(value):
+    with pytest.raises(MalformedResponse, match="6-digit otp_code"):
+        _wire.as_otp_code(value, digits=6)

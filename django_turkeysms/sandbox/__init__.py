@@ -7,6 +7,7 @@ sandbox and the client cannot hide each other's mistakes.
 
     python -m django_turkeysms.sandbox [--host 127.0.0.1] [--port 8765]
         [--latency SECONDS] [--delivery-delay SECONDS] [--result-style string|bool|int]
+        [--quirk NAME ...] [--allowed-host HOST ...]
 
 It serves in the foreground and prints:
 
@@ -30,7 +31,7 @@ In-process (tests, benchmarks, the demo):
         sandbox.requests_for("905321234567"), sandbox.sends_for("905321234567")
 
 `Sandbox(host="127.0.0.1", port=0, latency=0.0, delivery_delay=0.0,
-result_style="string")`; `start()` (returns the sandbox), `stop()`, `reset()`,
+result_style="string", quirks=(), allowed_hosts=())`; `start()` (returns the sandbox), `stop()`, `reset()`,
 `add_account(api_key, *, local_balance=1000, international_balance=Decimal("100.00"),
 senders={"SANDBOX": True}, international=False, active=True,
 rate_limit_per_minute=None, permissions=None)`, `account(api_key)` (the live,
@@ -39,8 +40,8 @@ mutable `Account`), `inject(kind, *, number=None, times=None, **params)`,
 (send requests naming the number, whatever became of them), `sends_for(number,
 text=None)` (messages recorded), `request_count` (HTTP requests on every path),
 `connections_opened` (TCP connections accepted).
-`latency`, `delivery_delay` and `result_style` are settable attributes and survive
-`reset()`. Every method is thread-safe.
+`latency`, `delivery_delay`, `result_style` and `quirks` are settable attributes
+and survive `reset()`. Every method is thread-safe.
 
 ## Endpoints
 
@@ -186,9 +187,18 @@ Choosing a fault (only `/api/...` paths are affected; the first match wins):
 | `GET /_sandbox/stats` | `{"requests": n, "connections": n, "requests_by_number": {…}, "sends_by_number": {…}}` |
 | `POST /_sandbox/outcomes` | `{"number": …, "outcome": "delivered" / "undelivered" / "out_of_coverage" / "pending"}` |
 | `POST /_sandbox/accounts` | `{"api_key": …}` plus any of `local_balance, international_balance, senders, international, active, rate_limit_per_minute, permissions, name` |
+| `GET`/`POST /_sandbox/quirks` | `{"quirks": [names]}`: the quirks on / switch exactly these on |
 | `GET /inbox` (and `/`) | HTML page of the latest 200 messages, newest first; refreshes every 3 s |
 
-Bad control data answers 400 with `{"error": …}`.
+Bad control data answers 400 with `{"error": …}`. The control endpoints and the
+inbox answer only a loopback `Host`, the `--host` address or an `--allowed-host`
+(else 403); a control request's `Origin`, if any, must be the sandbox's own (else
+403); POST and DELETE must be `application/json` (else 415). See `access.py`.
+
+## Quirks
+
+Real-traffic answer shapes, off until named (see `quirks.py`):
+`status_result_false`, `numeric_otp_code`, `no_sms_id`, `turkish_numbers`.
 
 ## HTTP
 

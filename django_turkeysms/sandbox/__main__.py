@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 from django_turkeysms.sandbox.faults import RESULT_STYLES
+from django_turkeysms.sandbox.quirks import QUIRKS
 from django_turkeysms.sandbox.service import Sandbox
 
 
@@ -40,6 +41,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="string",
         help="how JSON answers render result (default: string)",
     )
+    parser.add_argument(
+        "--quirk",
+        action="append",
+        choices=sorted(QUIRKS),
+        default=[],
+        dest="quirks",
+        metavar="NAME",
+        help="answer as real traffic does; repeat for several: "
+        + "; ".join(f"{name}: {text}" for name, text in sorted(QUIRKS.items())),
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        dest="allowed_hosts",
+        metavar="HOST",
+        help="a Host name the control endpoints and the inbox also answer to "
+        "(loopback names and the --host address always do); repeat for several",
+    )
 
 
 def sandbox_from(options: Mapping[str, Any]) -> Sandbox:
@@ -50,6 +70,8 @@ def sandbox_from(options: Mapping[str, Any]) -> Sandbox:
         latency=options["latency"],
         delivery_delay=options["delivery_delay"],
         result_style=options["result_style"],
+        quirks=options["quirks"],
+        allowed_hosts=options["allowed_hosts"],
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django_turkeysms.sandbox.numbers import country_of, operator_of
+from django_turkeysms.sandbox.quirks import turkish_amount, turkish_count
 from django_turkeysms.sandbox.segments import count_segments
 from django_turkeysms.sandbox.state import (
     Account,
@@ -48,6 +49,8 @@ STATUS_TEXTS = {
     "undelivered": (MESSAGES["TS-1022"], "TS-1022"),
     "out_of_coverage": (MESSAGES["TS-1023"], "TS-1023"),
 }
+#: Statuses of messages that did not reach the phone (yet).
+UNARRIVED = ("undelivered", "out_of_coverage")
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,7 @@ def send_sms(state: State, params: Params, style: SendStyle) -> Fields:
             via=style.via,
         )
         message, recent = _submit(state, account, draft, params)
-    return _sent_fields(message, recent)
+    return _without_id(state, _sent_fields(message, recent))
 
 
 def _sent_fields(message: SentMessage, recent: int) -> Fields:
@@ -161,6 +164,13 @@ def _sent_fields(message: SentMessage, recent: int) -> Fields:
     }
 
 
+def _without_id(state: State, fields: Fields) -> Fields:
+    """The answer to a send, without ``sms_id`` under the ``no_sms_id`` quirk."""
+    if "no_sms_id" in state.quirks:
+        del fields["sms_id"]
+    return fields
+
+
 def send_post(state: State, params: Params) -> Fields:
     return send_sms(state, params, POST_SEND)
 
@@ -174,7 +184,7 @@ def send_otp(state: State, params: Params) -> Fields:
         account = authorise(state, params.get("api_key", ""), "get")
         lang = _language(params.get("lang", ""))
         digits = parse_choice(params.get("digits", ""), default=4, choices=OTP_DIGITS)
-        code = f"{secrets.randbelow(10**digits):0{digits}d}"
+        code = _new_code(digits, numeric="numeric_otp_code" in state.quirks)
         draft = Draft(
             number=params.get("mobile", ""),
             text=OTP_TEMPLATES[lang].format(code=code),
@@ -185,13 +195,21 @@ def send_otp(state: State, params: Params) -> Fields:
             via="otp",
         )
         message, _ = _submit(state, account, draft, {})
-    return _otp_fields(message, code)
+    return _without_id(state, _otp_fields(message, code, state.quirks))
 
 
-def _otp_fields(message: SentMessage, code: str) -> Fields:
+def _new_code(digits: int, *, numeric: bool) -> str:
+    """A random code; under ``numeric_otp_code`` one that starts with 0."""
+    if numeric:
+        return f"0{secrets.randbelow(10 ** (digits - 1)):0{digits - 1}d}"
+    return f"{secrets.randbelow(10**digits):0{digits}d}"
+
+
+def _otp_fields(message: SentMessage, code: str, quirks: frozenset[str]) -> Fields:
     return {
         "result": True,
-        "otp_code": code,
+        # A number loses the leading zero the SMS shows.
+        "otp_code": int(code) if "numeric_otp_code" in quirks else code,
         "sms_id": int(message.sms_id),
         "number_of_sms": message.segments,
         "result_code": "TS-1024",
@@ -214,9 +232,10 @@ def message_status(state: State, params: Params) -> Fields:
     with state.lock:
         account = authorise(state, params.get("api_key", ""), "status")
         message = _find_message(state, account, params.get("sms_id", ""))
-    text, code = STATUS_TEXTS[message.status(now_in_istanbul(), state.delivery_delay)]
+    status = message.status(now_in_istanbul(), state.delivery_delay)
+    text, code = STATUS_TEXTS[status]
     return {
-        "result": True,
+        "result": not _answers_false(state, status),
         "sender_id": message.sender,
         "date_of_sending": message.sent_at.strftime("%Y-%m-%d"),
         "time_of_sending": message.sent_at.strftime("%H:%M:%S"),
@@ -227,17 +246,26 @@ def message_status(state: State, params: Params) -> Fields:
     }
 
 
+def _answers_false(state: State, status: str) -> bool:
+    """Under ``status_result_false``, a message that did not arrive answers false."""
+    return "status_result_false" in state.quirks and status in UNARRIVED
+
+
 def balance(state: State, params: Params) -> Fields:
     with state.lock:
         account = authorise(state, params.get("api_key", ""), "balance")
-        return {
-            "result": True,
-            "result_code": "TS-1040",
-            "result_message": OPERATION_SUCCESS,
-            "api_key": account.api_key,
-            "local_balance_sms": account.local_balance,
-            "international_balance_tl": f"{account.international_balance:.2f}",
-        }
+        local, international = account.local_balance, account.international_balance
+    turkish = "turkish_numbers" in state.quirks
+    return {
+        "result": True,
+        "result_code": "TS-1040",
+        "result_message": OPERATION_SUCCESS,
+        "api_key": account.api_key,
+        "local_balance_sms": turkish_count(local) if turkish else local,
+        "international_balance_tl": (
+            turkish_amount(international) if turkish else f"{international:.2f}"
+        ),
+    }
 
 
 def login(state: State, params: Params) -> Fields:

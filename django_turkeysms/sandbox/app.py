@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
-from django_turkeysms.sandbox import control, inbox
+from django_turkeysms.sandbox import access, control, inbox
 from django_turkeysms.sandbox.api import ENDPOINTS, Endpoint, Params
 from django_turkeysms.sandbox.faults import (
     EARLY_KINDS,
@@ -216,16 +216,31 @@ ROUTES: dict[str, dict[str, Handler]] = {
 
 
 class Application:
-    """Turns one HTTP request into one reply; shared by every connection thread."""
+    """Turns one HTTP request into one reply; shared by every connection thread.
 
-    def __init__(self, state: State) -> None:
+    ``allowed_hosts`` are the ``Host`` names the control endpoints and the inbox
+    answer to (see :mod:`.access`); the provider API answers any.
+    """
+
+    def __init__(
+        self, state: State, *, allowed_hosts: frozenset[str] = access.LOOPBACK_HOSTS
+    ) -> None:
         self.state = state
+        self.allowed_hosts = allowed_hosts
 
     def __call__(self, request: Request) -> Reply:
         self.state.count_request()
         methods = ROUTES.get(request.path)
         if methods is None:
             return Reply(404, error_page(404), HTML_TYPE)
+        if request.path not in ENDPOINTS:
+            refused = access.refusal(
+                request,
+                hosts=self.allowed_hosts,
+                control=request.path in control.ROUTES,
+            )
+            if refused is not None:
+                return refused
         handler = methods.get(request.method)
         if handler is None:
             allow = (("Allow", ", ".join(methods)),)

@@ -11,6 +11,7 @@ from typing import Any
 from django_turkeysms.sandbox.faults import make_fault
 from django_turkeysms.sandbox.httpio import Reply, Request
 from django_turkeysms.sandbox.numbers import number_key
+from django_turkeysms.sandbox.quirks import check_quirks
 from django_turkeysms.sandbox.state import (
     SentMessage,
     State,
@@ -144,6 +145,23 @@ def set_outcome(state: State, request: Request) -> Reply:
     return OK
 
 
+def quirks_data(state: State) -> Data:
+    return {"quirks": sorted(state.quirks)}
+
+
+def list_quirks(state: State, request: Request) -> Reply:
+    return json_reply(quirks_data(state))
+
+
+def set_quirks(state: State, request: Request) -> Reply:
+    """Switch exactly the quirks named on (an empty list switches all off)."""
+    names = read_object(request).get("quirks")
+    if not isinstance(names, list):
+        raise ValueError("quirks must be a list of quirk names")
+    state.quirks = check_quirks(_string(name) for name in names)
+    return json_reply({"ok": True, **quirks_data(state)})
+
+
 def message_data(message: SentMessage, now: datetime, delay: float) -> Data:
     """One message as ``/_sandbox/messages`` lists it."""
     scheduled = message.scheduled
@@ -195,4 +213,5 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/_sandbox/stats": {"GET": stats},
     "/_sandbox/outcomes": {"POST": _guarded(set_outcome)},
     "/_sandbox/accounts": {"POST": _guarded(add_account)},
+    "/_sandbox/quirks": {"GET": list_quirks, "POST": _guarded(set_quirks)},
 }

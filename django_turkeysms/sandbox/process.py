@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from types import TracebackType
 from typing import IO, Any, cast
 
@@ -26,6 +27,7 @@ class SandboxProcess:
         host: str = "127.0.0.1",
         latency: float = 0.0,
         delivery_delay: float = 0.0,
+        quirks: Iterable[str] = (),
     ) -> None:
         self.arguments = [
             "--host",
@@ -36,6 +38,7 @@ class SandboxProcess:
             str(latency),
             "--delivery-delay",
             str(delivery_delay),
+            *(argument for quirk in quirks for argument in ("--quirk", quirk)),
         ]
         self.base_url = self.api_key = self.sender = ""
         self._process: subprocess.Popen[str] | None = None
@@ -78,7 +81,11 @@ class SandboxProcess:
     def control(self, method: str, path: str, payload: object | None = None) -> Any:
         """Call a ``/_sandbox/…`` control endpoint; its JSON answer."""
         response = requests.request(
-            method, self.base_url + path, json=payload, timeout=10
+            method,
+            self.base_url + path,
+            # Changes must be sent as JSON, even without data (see access.py).
+            json={} if payload is None and method != "GET" else payload,
+            timeout=10,
         )
         response.raise_for_status()
         return response.json()

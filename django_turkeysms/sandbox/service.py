@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
 
+from django_turkeysms.sandbox.access import allowed_hosts
 from django_turkeysms.sandbox.app import Application
 from django_turkeysms.sandbox.faults import make_fault
 from django_turkeysms.sandbox.numbers import number_key
+from django_turkeysms.sandbox.quirks import check_quirks
 from django_turkeysms.sandbox.server import SandboxServer
 from django_turkeysms.sandbox.state import (
     DEMO_KEY,
@@ -37,11 +39,18 @@ class Sandbox:
         latency: float = 0.0,
         delivery_delay: float = 0.0,
         result_style: str = "string",
+        quirks: Iterable[str] = (),
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         self.host = host
         self.port = port
+        #: Extra ``Host`` names the control endpoints and the inbox answer to.
+        self.allowed_hosts = tuple(allowed_hosts)
         self.state = State(
-            latency=latency, delivery_delay=delivery_delay, result_style=result_style
+            latency=latency,
+            delivery_delay=delivery_delay,
+            result_style=result_style,
+            quirks=quirks,
         )
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
@@ -52,7 +61,9 @@ class Sandbox:
         """Bind and serve in a daemon thread; the port is known when this returns."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
-        server = SandboxServer((self.host, self.port), Application(self.state))
+        hosts = allowed_hosts(self.host, self.allowed_hosts)
+        app = Application(self.state, allowed_hosts=hosts)
+        server = SandboxServer((self.host, self.port), app)
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": POLL_INTERVAL},
@@ -119,6 +130,15 @@ class Sandbox:
     def result_style(self, style: str) -> None:
         make_fault("result_style", {"style": style})  # validates
         self.state.result_style = style
+
+    @property
+    def quirks(self) -> frozenset[str]:
+        """The real-traffic answer shapes switched on (see the package docs)."""
+        return self.state.quirks
+
+    @quirks.setter
+    def quirks(self, names: Iterable[str]) -> None:
+        self.state.quirks = check_quirks(names)
 
     # -- state -------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django_turkeysms.sandbox.faults import RESULT_STYLES, Fault
 from django_turkeysms.sandbox.numbers import number_key
+from django_turkeysms.sandbox.quirks import check_quirks
 
 # Turkey has stayed on UTC+3 all year since 2016; a fixed offset needs no tzdata.
 ISTANBUL = timezone(timedelta(hours=3), "Europe/Istanbul")
@@ -110,7 +111,12 @@ class State:
     """All mutable sandbox data and configuration."""
 
     def __init__(
-        self, *, latency: float, delivery_delay: float, result_style: str
+        self,
+        *,
+        latency: float,
+        delivery_delay: float,
+        result_style: str,
+        quirks: Iterable[str] = (),
     ) -> None:
         if result_style not in RESULT_STYLES:
             raise ValueError(f"result_style must be one of {', '.join(RESULT_STYLES)}")
@@ -118,6 +124,7 @@ class State:
         self.latency = latency
         self.delivery_delay = delivery_delay
         self.result_style = result_style
+        self.quirks = check_quirks(quirks)
         self._clear()
 
     def _clear(self) -> None:

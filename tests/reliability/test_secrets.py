@@ -10,6 +10,7 @@ is ``tests/secrets_capture.py``; its detector is tested here too.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from io import StringIO
@@ -149,3 +150,41 @@ def test_the_detector_finds_a_leaked_code_and_key() -> None:
     with_codes, with_keys = secrets.found_in(handler.texts)
     assert with_codes == ["sent code 482913 to +905321234561"]
     assert len(with_keys) == 1 and "ValueError: api_key=live-key-1234" in with_keys[0]
+
+
+@pytest.mark.django_db
+def test_echoed_secrets_never_reach_the_stored_answer(settings, canned):
+    """A provider answer echoing the key and a code, nested and by value: the
+    send log's ``provider_response`` keeps neither (the admin shows it)."""
+    key, code = "sk-live-7f3a9c0e5d1b", "482913"
+    canned.reply(
+        json.dumps(
+            {
+                "result": "true",
+                "result_code": "TS-1024",
+                "sms_id": 1000007721,
+                "echo": {"params": [{"api_key": key, "otp_code": code}]},
+                "note": f"sent with {key}; code {code}",
+            }
+        )
+    )
+    settings.TURKEYSMS = {
+        "BACKENDS": {
+            "default": {
+                "BACKEND": "django_turkeysms.backends.turkeysms.SmsBackend",
+                "OPTIONS": {
+                    "api_key": key,
+                    "sender": "SANDBOX",
+                    "base_url": canned.base_url,
+                },
+            }
+        }
+    }
+    [row] = send_sms("Kargonuz yolda.", PHONES[0])
+    row.refresh_from_db()
+    assert (row.status, row.provider_id) == ("sent", "1000007721")
+    stored = json.dumps(row.provider_response)
+    assert key not in stored and code not in stored, stored
+    assert row.provider_response["echo"]["params"] == [
+        {"api_key": "***", "otp_code": "***"}
+    ]

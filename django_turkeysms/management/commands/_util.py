@@ -11,6 +11,7 @@ from django.core.management.base import CommandError, CommandParser, OutputWrapp
 
 from django_turkeysms.backends.base import BaseSmsBackend
 from django_turkeysms.handler import sms_backends
+from django_turkeysms.redaction import mask_text
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -81,12 +82,8 @@ _SECRET_OPTION_WORDS = ("key", "secret", "token", "password")
 
 
 def one_line(exc: BaseException, *, secrets: tuple[str, ...] = ()) -> str:
-    """The error's text on one line, with any of ``secrets`` masked."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    """The error's text on one line, with any of ``secrets`` masked (in any form)."""
+    return mask_text(" ".join(str(exc).split()) or type(exc).__name__, secrets)
 
 
 def command_error(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,31 +16,19 @@ from django.utils.translation import ngettext
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import SegmentInfo
 from django_turkeysms.exceptions import InvalidMessage, TurkeySmsError
+from django_turkeysms.management.commands._report import EXIT_STATUS_HELP, Report
 from django_turkeysms.management.commands._util import (
     Progress,
     add_backend_argument,
     command_error,
     one_line,
 )
-from django_turkeysms.message import Category, SmsMessage, SmsStatus
-from django_turkeysms.models import SmsLog
+from django_turkeysms.message import Category, SmsMessage
 from django_turkeysms.preparing import Plan, check_text, normalize_recipients, prepare
 from django_turkeysms.sending import send_plan
 
 #: Recipients per send call: bounds the rows and the memory of one call.
 BATCH_SIZE = 500
-
-#: The summary's group for each status of a created row.
-SUMMARY: dict[str, str] = {
-    SmsStatus.SENT: "sent",
-    SmsStatus.DELIVERED: "sent",
-    SmsStatus.QUEUED: "queued",
-    SmsStatus.SENDING: "queued",
-    SmsStatus.FAILED: "failed",
-    SmsStatus.UNDELIVERED: "failed",
-    SmsStatus.UNKNOWN: "unknown",
-    SmsStatus.CANCELLED: "cancelled",
-}
 
 #: text → E.164 number → the CSV line it came from (0 for --to).
 Groups = dict[str, dict[str, int]]
@@ -51,7 +38,8 @@ class Command(BaseCommand):
     help = (
         "Send an SMS: one text to the numbers given with --to, or the rows of a CSV "
         "file (columns phone and, optionally, text). Every row is validated before "
-        "anything is sent; invalid rows are reported and skipped."
+        "anything is sent; invalid rows are reported and skipped. Messages that "
+        "are not sent are listed with what happens to them next. " + EXIT_STATUS_HELP
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -90,14 +78,19 @@ class Command(BaseCommand):
         self.alias: str = options["backend"]
         self.verbosity = int(options["verbosity"])
         self.skipped = 0
+        report = Report()
         try:
             plans = self._plans(options)
             if options["dry_run"]:
                 self._estimate(plans)
             else:
-                self._send(plans)
+                self._send(plans, report)
         except (TurkeySmsError, ImproperlyConfigured) as exc:
             raise command_error(exc) from exc
+        self._report_skipped()
+        report.raise_for_status()
+
+    def _report_skipped(self) -> None:
         if self.skipped:
             self.stdout.write(
                 ngettext(
@@ -139,20 +132,21 @@ class Command(BaseCommand):
             )
         return rows.groups
 
-    def _send(self, plans: list[Plan]) -> None:
+    def _send(self, plans: list[Plan], report: Report) -> None:
         total = sum(len(plan.recipients) for plan in plans)
         progress = Progress(
             self.stderr, total, _("Sending"), enabled=self.verbosity > 0
         )
-        counts: Counter[str] = Counter()
         try:
             for plan in plans:
                 rows = send_plan(plan)  # validated once, in _plans()
-                counts.update(status_groups(rows))
+                report.add([row.pk for row in rows])
                 progress.advance(len(plan.recipients))
         finally:  # on an error, still say what was sent before it
             progress.finish()
-            self.stdout.write(summary(counts))
+            self.stdout.write(report.summary())
+        for line in report.next_steps():
+            self.stdout.write(line)
 
     def _estimate(self, plans: list[Plan]) -> None:
         texts: dict[str, tuple[SegmentInfo, int]] = {}
@@ -190,21 +184,6 @@ def estimate(text: str, info: SegmentInfo, recipients: int) -> str:
 def batches(numbers: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(numbers), size):
         yield numbers[start : start + size]
-
-
-def status_groups(rows: list[SmsLog]) -> Counter[str]:
-    """How many of ``rows`` are in each summary group, as stored now."""
-    statuses = SmsLog.objects.filter(pk__in=[row.pk for row in rows]).values_list(
-        "status", flat=True
-    )
-    return Counter(SUMMARY[status] for status in statuses)
-
-
-def summary(counts: Counter[str]) -> str:
-    return _(
-        "Sent %(sent)d, queued %(queued)d, failed %(failed)d, unknown %(unknown)d, "
-        "cancelled %(cancelled)d."
-    ) % {name: counts[name] for name in dict.fromkeys(SUMMARY.values())}
 
 
 # -- CSV input ---------------------------------------------------------------------
