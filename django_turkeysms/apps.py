@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class TurkeySmsConfig(AppConfig):
     name = "django_turkeysms"
-    verbose_name = _("Turkey SMS")
+    verbose_name = _("TurkeySMS")
     # Pinned: Django 5.2 defaults to AutoField, 6.x to BigAutoField.
     default_auto_field = "django.db.models.BigAutoField"
 
