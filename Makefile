@@ -8,14 +8,19 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A second environment on Django 5.2 LTS, for the browser tests (the admin's
+# markup differs between 5.2 and 6.x).
+VENV52 := .venv-django52
+STAMP52 := $(VENV52)/.installed
 TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
-.PHONY: help test test-services test-e2e reliability bench demo docs lint type tox clean
+.PHONY: help test test-services test-e2e test-e2e-61 test-e2e-52 screenshots reliability bench demo docs lint type tox clean
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
 	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
-	@echo "make test-e2e  browser tests (Playwright driving /usr/bin/chromium)"
+	@echo "make test-e2e  browser tests on Django 6.1 and 5.2 (Playwright driving /usr/bin/chromium)"
+	@echo "make screenshots  refresh docs/screenshots/ from a browser-test run (Django 6.1, 1,280 px)"
 	@echo "make reliability  the reliability and security suite at full counts, with figures"
 	@echo "make bench  benchmarks B1-B8 on PostgreSQL (BENCH_ARGS=--quick: small sizes)"
 	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
@@ -30,6 +35,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services --group e2e --group docs
 	@touch $@
 
+$(STAMP52): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV52)
+	$(VENV52)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV52)/bin/python -m pip install --quiet -e '.[phonenumbers]' --group test --group e2e --group django52
+	@touch $@
+
 test: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
@@ -40,9 +52,20 @@ test-services: $(STAMP)
 	$(BIN)/python -m pytest tests_services --ds=tests_services.settings $(PYTEST_ARGS)
 
 # Playwright drives the system's Chromium (CHROMIUM=/usr/bin/chromium); no browser
-# download. Screenshots land in artifacts/screenshots/.
-test-e2e: $(STAMP)
+# download. Screenshots land in artifacts/screenshots/<django version>/<width>/.
+test-e2e: test-e2e-61 test-e2e-52
+
+test-e2e-61: $(STAMP)
 	PYTHONPATH=example_project $(BIN)/python -m pytest tests_e2e --ds=tests_e2e.settings $(PYTEST_ARGS)
+
+test-e2e-52: $(STAMP52)
+	PYTHONPATH=example_project $(VENV52)/bin/python -m pytest tests_e2e --ds=tests_e2e.settings $(PYTEST_ARGS)
+
+# The README's and the docs' screenshots: copied from a browser-test run on
+# Django 6.1 at 1,280 px.
+README_SCREENSHOTS := 01-login-phone 02-login-code 03-sandbox-inbox 04-logged-in 08-admin-compose 09-admin-dashboard
+screenshots: test-e2e-61
+	for name in $(README_SCREENSHOTS); do cp artifacts/screenshots/6.1/1280/$$name.png docs/screenshots/; done
 
 # The figures of docs/reliability.md: the whole default suite (every
 # log record is checked for secrets) with 50 runs per fault and 10,000 examples per
@@ -75,4 +98,4 @@ tox: $(STAMP)
 	$(BIN)/tox run -e $(TOX_ENVS)
 
 clean:
-	rm -rf $(VENV) .tox build dist docs/_build .coverage .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV52) .tox build dist docs/_build .coverage .mypy_cache .ruff_cache .pytest_cache

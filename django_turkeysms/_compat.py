@@ -1,5 +1,6 @@
 """Version shims: Django's Tasks framework lives in ``django.tasks`` from 6.0 on
-and in the ``django-tasks`` backport before.
+and in the ``django-tasks`` backport before; the admin's breadcrumbs changed
+markup in 6.0.
 
 The backport is the ``tasks`` extra, not a dependency: Django 6 does not need it,
 and no environment marker can say "Django < 6". On Django 5.2 without it,
@@ -38,4 +39,14 @@ else:  # pragma: no cover - exercised by the Django 5.2 tox environments
     except ImportError:
         task = task_backends = MissingBackport()
 
-__all__ = ["BACKPORT_MISSING", "MissingBackport", "task", "task_backends"]
+#: Django 6.0's admin styles ``<ol class="breadcrumbs">`` with one ``<li>`` per
+#: step; 5.2 styles ``<div class="breadcrumbs">`` with ``&rsaquo;`` between links.
+ADMIN_BREADCRUMBS_LIST = django.VERSION >= (6, 0)
+
+__all__ = [
+    "ADMIN_BREADCRUMBS_LIST",
+    "BACKPORT_MISSING",
+    "MissingBackport",
+    "task",
+    "task_backends",
+]

@@ -11,29 +11,36 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from django_turkeysms import admin_views, otp, phone
+from django_turkeysms.admin_views import configured_senders
 from django_turkeysms.conf import conf
 from django_turkeysms.dashboard import STATUS_COLOURS
 from django_turkeysms.delivery import refresh_status
+from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import InvalidPhoneNumber
 from django_turkeysms.models import (
     REDACTED,
     OtpChallenge,
     OtpLock,
+    SendSmsLink,
+    SmsDashboardLink,
     SmsLog,
     VerifiedPhone,
 )
@@ -99,15 +106,18 @@ class SenderFilter(admin.SimpleListFilter):
         return queryset.filter(sender=self.value()) if self.value() else queryset
 
 
-def configured_senders() -> list[str]:
-    """Every sender ID named in the backend options (no table scan)."""
-    senders: list[str] = []
-    for config in conf.BACKENDS.values():
-        options = config.get("OPTIONS") or {}
-        for sender in [options.get("sender"), *(options.get("senders") or [])]:
-            if sender and sender not in senders:
-                senders.append(str(sender))
-    return senders
+def short_datetime(value: datetime | None) -> str:
+    """A list cell's date and time: the short forms keep the columns narrow
+    enough to fit a 1,280 px window beside the admin's sidebar and filters; a
+    narrow column breaks the line between the date and the time only."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    return format_html(
+        '<span class="turkeysms-nowrap">{}</span> <span class="turkeysms-nowrap">{}</span>',
+        date_format(local, "SHORT_DATE_FORMAT"),
+        time_format(local, "TIME_FORMAT"),
+    )
 
 
 # -- the send log -----------------------------------------------------------------------------
@@ -116,13 +126,11 @@ def configured_senders() -> list[str]:
 @admin.register(SmsLog)
 class SmsLogAdmin(LogAdminBase):
     list_display = [
-        "created_at",
-        "masked_recipient",
-        "sender",
+        "created",
+        "recipient_and_sender",
         "status_badge",
         "segments_and_credits",
-        "provider_id",
-        "operator",
+        "provider",
     ]
     list_filter = ["status", "category", BackendFilter, SenderFilter, CreatedFilter]
     search_fields = ["recipient", "provider_id"]
@@ -134,37 +142,67 @@ class SmsLogAdmin(LogAdminBase):
     actions = ["refresh_statuses", "retry"]
     change_list_template = "admin/django_turkeysms/smslog/change_list.html"
     change_form_template = "admin/django_turkeysms/smslog/change_form.html"
-    exclude = ["body", "provider_response", "claim", "fingerprint", "metadata"]
-    readonly_fields = [
-        "created_at",
-        "masked_recipient",
-        "sender",
-        "shown_body",
-        "status_badge",
-        "result_code",
-        "result_message",
-        "language",
-        "segments",
-        "credits",
-        "category",
-        "content_type",
-        "backend",
-        "provider_id",
-        "operator",
-        "country",
-        "attempts",
-        "next_attempt_at",
-        "send_at",
-        "claimed_at",
-        "sent_at",
-        "status_checked_at",
-        "delivered_at",
-        "tag",
-        "idempotency_key",
-        "batch",
-        "shown_metadata",
-        "shown_provider_response",
+    # The detail page: each field once, in the order someone investigating a
+    # message reads them. The number is always masked, as in the page title.
+    fieldsets = [
+        (
+            _("Message"),
+            {
+                "fields": [
+                    "masked_recipient",
+                    "sender",
+                    "shown_body",
+                    "category",
+                    "encoding",
+                    "segments",
+                ]
+            },
+        ),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "status_badge",
+                    "backend",
+                    "attempts",
+                    "result_code",
+                    "result_message",
+                ]
+            },
+        ),
+        (
+            _("Provider"),
+            {
+                "fields": [
+                    "provider_id",
+                    "operator",
+                    "country",
+                    "credits",
+                    "content_type",
+                    "shown_provider_response",
+                ]
+            },
+        ),
+        (
+            _("Timing"),
+            {
+                "fields": [
+                    "created_at",
+                    "send_at",
+                    "claimed_at",
+                    "sent_at",
+                    "next_attempt_at",
+                    "status_checked_at",
+                    "delivered_at",
+                ]
+            },
+        ),
+        (
+            _("Labels"),
+            {"fields": ["tag", "idempotency_key", "batch", "shown_metadata"]},
+        ),
     ]
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     # -- permissions: a log is never added or edited here ---------------------------------
 
@@ -185,9 +223,22 @@ class SmsLogAdmin(LogAdminBase):
 
     # -- columns --------------------------------------------------------------------------
 
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: SmsLog) -> str:
+        return short_datetime(obj.created_at)
+
     @admin.display(description=_("recipient"), ordering="recipient")
     def masked_recipient(self, obj: SmsLog) -> str:
         return phone.mask(obj.recipient) if obj.recipient else "—"
+
+    @admin.display(description=_("recipient / sender ID"), ordering="recipient")
+    def recipient_and_sender(self, obj: SmsLog) -> str:
+        # Two lines in one column, as with the provider: see provider().
+        return format_html(
+            '<span class="turkeysms-number">{}</span><br><span class="quiet">{}</span>',
+            self.masked_recipient(obj),
+            obj.sender or "—",
+        )
 
     def action_checkbox(self, obj: SmsLog) -> str:  # type: ignore[override]
         # Django renders a form widget through the template engine for every row,
@@ -204,7 +255,7 @@ class SmsLogAdmin(LogAdminBase):
     def status_badge(self, obj: SmsLog) -> str:
         colour = STATUS_COLOURS[SmsLog.Status(obj.status)]
         return format_html(
-            '<span style="background:{};color:#fff;border-radius:3px;padding:1px 6px">{}</span>',
+            '<span class="turkeysms-badge" style="background:{};color:#fff;border-radius:3px;padding:1px 6px">{}</span>',
             colour,
             obj.get_status_display(),
         )
@@ -213,6 +264,20 @@ class SmsLogAdmin(LogAdminBase):
     def segments_and_credits(self, obj: SmsLog) -> str:
         credits = "—" if obj.credits is None else str(obj.credits)
         return f"{obj.segments} / {credits}"
+
+    @admin.display(description=_("provider id / operator"), ordering="provider_id")
+    def provider(self, obj: SmsLog) -> str:
+        # Two values in one column keep the list within a 1,280 px window next
+        # to the admin's sidebar and the filters.
+        if not obj.operator:
+            return obj.provider_id or "—"
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', obj.provider_id or "—", obj.operator
+        )
+
+    @admin.display(description=_("encoding"))
+    def encoding(self, obj: SmsLog) -> str:
+        return str(admin_views.ENCODING_NAMES[SmsLang(obj.language).name])
 
     @admin.display(description=_("text"))
     def shown_body(self, obj: SmsLog) -> str:
@@ -253,26 +318,7 @@ class SmsLogAdmin(LogAdminBase):
 
     @admin.action(description=_("Refresh delivery status"), permissions=["refresh"])
     def refresh_statuses(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        limit = conf.STATUS_BATCH_SIZE
-        rows = list(queryset.order_by("-created_at")[:limit])
-        counts = refresh_status(rows)
-        summary = ", ".join(
-            f"{count} {status}" for status, count in sorted(counts.items())
-        )
-        self.message_user(
-            request,
-            gettext("Looked up %(count)d message(s): %(summary)s.")
-            % {"count": len(rows), "summary": summary or "—"},
-        )
-        if queryset.count() > limit:
-            self.message_user(
-                request,
-                gettext(
-                    "Only the newest %(limit)d were looked up; run it again for more."
-                )
-                % {"limit": limit},
-                messages.WARNING,
-            )
+        admin_views.refresh_and_report(self, request, queryset)
 
     @admin.action(
         description=_("Retry failed or unknown messages"), permissions=["retry"]
@@ -285,13 +331,11 @@ class SmsLogAdmin(LogAdminBase):
             self._retry(request, rows, skipped=queryset.count() - len(rows))
             return None
         context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Retry messages?"),
+            **admin_views.page_context(self, request, gettext("Retry messages?")),
             "rows": rows,
             "skipped": queryset.count() - len(rows),
             "unknown": sum(row.status == SmsLog.Status.UNKNOWN for row in rows),
             "queryset": queryset,
-            "opts": self.model._meta,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(
@@ -363,7 +407,10 @@ class SmsLogAdmin(LogAdminBase):
         self.message_user(
             request,
             gettext("Status: %(status)s (%(outcome)s).")
-            % {"status": obj.get_status_display(), "outcome": ", ".join(counts)},
+            % {
+                "status": obj.get_status_display(),
+                "outcome": admin_views.status_summary(counts),
+            },
         )
         return HttpResponseRedirect(change_url)
 
@@ -393,23 +440,22 @@ class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
     """Read-only; neither the code nor its hash is ever shown."""
 
     list_display = [
-        "created_at",
+        "created",
         "masked_phone",
         "purpose",
-        "mode",
-        "sends",
-        "attempts",
-        "expires_at",
-        "verified_at",
+        "sends_and_attempts",
+        "expires",
+        "verified",
     ]
     list_filter = ["purpose", "mode", CreatedFilter]
     search_fields = ["phone"]
     ordering = ["-created_at"]
-    exclude = ["code_hash"]
+    # Listed so that the number appears once, masked; the hash never.
     readonly_fields = [
         "masked_phone",
         "purpose",
         "mode",
+        "user",
         "created_at",
         "expires_at",
         "last_sent_at",
@@ -417,9 +463,9 @@ class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
         "attempts",
         "sends",
         "client_ip",
-        "user",
         "sms_log",
     ]
+    fields = tuple(readonly_fields)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -430,6 +476,22 @@ class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
     @admin.display(description=_("phone number"), ordering="phone")
     def masked_phone(self, obj: OtpChallenge) -> str:
         return phone.mask(str(obj.phone))
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: OtpChallenge) -> str:
+        return short_datetime(obj.created_at)
+
+    @admin.display(description=_("codes sent / wrong attempts"))
+    def sends_and_attempts(self, obj: OtpChallenge) -> str:
+        return f"{obj.sends} / {obj.attempts}"
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, obj: OtpChallenge) -> str:
+        return short_datetime(obj.expires_at)
+
+    @admin.display(description=_("verified"), ordering="verified_at")
+    def verified(self, obj: OtpChallenge) -> str:
+        return short_datetime(obj.verified_at)
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # ?code_hash__startswith=… would recover the stored hash a character at a time.
@@ -442,13 +504,7 @@ class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
 class OtpLockAdmin(PhoneSearchMixin, LockAdminBase):
     """Phones locked after too many wrong codes; an action ends a lock sooner."""
 
-    list_display = [
-        "masked_phone",
-        "created_at",
-        "ends_at",
-        "level",
-        "released",
-    ]
+    list_display = ["masked_phone", "locked_at", "locked_until", "level", "released"]
     list_filter = ["released", CreatedFilter]
     search_fields = ["phone"]
     ordering = ["-created_at"]
@@ -468,6 +524,14 @@ class OtpLockAdmin(PhoneSearchMixin, LockAdminBase):
     @admin.display(description=_("phone number"), ordering="phone")
     def masked_phone(self, obj: OtpLock) -> str:
         return phone.mask(str(obj.phone))
+
+    @admin.display(description=_("locked at"), ordering="created_at")
+    def locked_at(self, obj: OtpLock) -> str:
+        return short_datetime(obj.created_at)
+
+    @admin.display(description=_("locked until"), ordering="ends_at")
+    def locked_until(self, obj: OtpLock) -> str:
+        return short_datetime(obj.ends_at)
 
     @admin.action(
         description=_("End these locks and clear the failure counts"),
@@ -490,8 +554,74 @@ class OtpLockAdmin(PhoneSearchMixin, LockAdminBase):
 
 @admin.register(VerifiedPhone)
 class VerifiedPhoneAdmin(PhoneSearchMixin, PhoneAdminBase):
-    list_display = ["phone", "user", "is_primary", "verified_at"]
+    list_display = ["international_phone", "user", "is_primary", "verified"]
     list_filter = ["is_primary"]
     search_fields = ["phone"]
+    # The fallback when the user model's admin cannot search (see below).
     raw_id_fields = ["user"]
     ordering = ["-verified_at"]
+
+    @admin.display(description=_("phone number"), ordering="phone")
+    def international_phone(self, obj: VerifiedPhone) -> str:
+        return str(obj.phone.as_international)
+
+    @admin.display(description=_("verified"), ordering="verified_at")
+    def verified(self, obj: VerifiedPhone) -> str:
+        return short_datetime(obj.verified_at)
+
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
+        """Pick the user by typing a name, where the user admin can search.
+
+        Django's autocomplete needs the user model registered on this admin site
+        with ``search_fields``; a project whose user admin has none gets the raw
+        id box instead of an autocomplete that could only fail.
+        """
+        user_model = VerifiedPhone._meta.get_field("user").related_model
+        if not self.admin_site.is_registered(user_model):
+            return []
+        user_admin = self.admin_site.get_model_admin(user_model)
+        return ["user"] if user_admin.get_search_fields(request) else []
+
+
+# -- the pages' entries in the admin index -------------------------------------------------
+
+
+class PageLinkAdmin(LogAdminBase):
+    """An entry in the admin index that opens one of the send log's pages: the
+    index lists models only, hence a proxy model per page."""
+
+    page = ""
+    permission = ""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm(self.permission))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
+        return [path("", self.admin_site.admin_view(self.open_page), name=name)]
+
+    def open_page(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(reverse(self.page))
+
+
+@admin.register(SmsDashboardLink)
+class SmsDashboardLinkAdmin(PageLinkAdmin):
+    page = "admin:django_turkeysms_smslog_dashboard"
+    permission = "django_turkeysms.view_smslog"
+
+
+@admin.register(SendSmsLink)
+class SendSmsLinkAdmin(PageLinkAdmin):
+    page = "admin:django_turkeysms_smslog_send"
+    permission = "django_turkeysms.send_sms"

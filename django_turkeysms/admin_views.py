@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -16,15 +20,26 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from django_turkeysms import dashboard, sending
+from django_turkeysms import _compat, dashboard, preparing, sending
 from django_turkeysms.conf import conf
+from django_turkeysms.delivery import refresh_status
 from django_turkeysms.encoding import encoding_tables
-from django_turkeysms.exceptions import TurkeySmsError
-from django_turkeysms.message import Category
+from django_turkeysms.exceptions import (
+    EmptyMessage,
+    InvalidPhoneNumber,
+    InvalidSender,
+    MessageTooLong,
+    MissingSender,
+    TooManyRecipients,
+    TurkeySmsError,
+)
+from django_turkeysms.message import Category, SmsStatus
+from django_turkeysms.models import SmsLog
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -34,16 +49,99 @@ else:
     _ComposeFormView = FormView
 
 _SEPARATORS = re.compile(r"[\n,;]+")
+#: The compose field a validation error of ``send_sms`` belongs to; errors of
+#: other kinds are shown above the form.
+_ERROR_FIELDS: tuple[tuple[type[TurkeySmsError], str], ...] = (
+    (InvalidPhoneNumber, "recipients"),
+    (TooManyRecipients, "recipients"),
+    (EmptyMessage, "text"),
+    (MessageTooLong, "text"),
+    (MissingSender, "sender"),
+    (InvalidSender, "sender"),
+)
+#: The alphabets an SMS is encoded in, in plain words (the detail page; the
+#: compose counter's template names them the same).
+ENCODING_NAMES = {
+    "GSM7": _("standard (GSM 7-bit)"),
+    "TURKISH": _("Turkish (national language shift)"),
+    "UCS2": _("Unicode (UCS-2)"),
+}
+#: Outcomes of a status lookup that are not statuses.
+_LOOKUP_OUTCOMES = {"skipped": _("not looked up"), "error": _("lookup failed")}
+
+
+def configured_senders() -> list[str]:
+    """Every sender ID named in the backend options (no table scan)."""
+    senders: list[str] = []
+    for config in conf.BACKENDS.values():
+        options = config.get("OPTIONS") or {}
+        for sender in [options.get("sender"), *(options.get("senders") or [])]:
+            if sender and sender not in senders:
+                senders.append(str(sender))
+    return senders
+
+
+def status_summary(counts: Mapping[str, int]) -> str:
+    """ "Delivered: 2, Sent: 1": each status by its label, with its count."""
+    labels = {**dict(SmsStatus.choices), **_LOOKUP_OUTCOMES}
+    return ", ".join(
+        f"{labels.get(key, key)}: {count}" for key, count in sorted(counts.items())
+    )
+
+
+def page_context(
+    model_admin: ModelAdmin[Any], request: HttpRequest, title: Any
+) -> dict[str, Any]:
+    """The admin chrome of an extra page of the send log."""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": title,
+        "breadcrumbs_as_list": _compat.ADMIN_BREADCRUMBS_LIST,
+    }
+
+
+def refresh_and_report(
+    model_admin: ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+) -> None:
+    """Look up the newest ``STATUS_BATCH_SIZE`` rows of ``queryset``; say what came
+    back (the changelist action and the dashboard's button)."""
+    limit = conf.STATUS_BATCH_SIZE
+    rows = list(queryset.order_by("-created_at")[:limit])
+    counts = refresh_status(rows)
+    text = ngettext(
+        "Looked up %(count)d message (%(summary)s).",
+        "Looked up %(count)d messages (%(summary)s).",
+        len(rows),
+    )
+    summary = status_summary(counts) or "—"
+    model_admin.message_user(request, text % {"count": len(rows), "summary": summary})
+    if queryset.count() > limit:
+        model_admin.message_user(
+            request,
+            gettext("Only the newest %(limit)d were looked up; run it again for more.")
+            % {"limit": limit},
+            messages.WARNING,
+        )
+
+
+class SmsTextarea(forms.Textarea):
+    """The text box with the live counter under it."""
+
+    template_name = "django_turkeysms/widgets/sms_text.html"
 
 
 class ComposeForm(forms.Form):
     recipients = forms.CharField(
         label=_("Recipients"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
         help_text=_("Phone numbers, one per line or separated by commas."),
     )
     text = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 6, "id": "sms-text"})
+        label=_("Text"),
+        widget=SmsTextarea(
+            attrs={"rows": 6, "id": "sms-text", "class": "vLargeTextField"}
+        ),
     )
     sender = forms.ChoiceField(label=_("Sender ID"), required=False)
     category = forms.ChoiceField(
@@ -53,8 +151,6 @@ class ComposeForm(forms.Form):
     backend = forms.ChoiceField(label=_("Backend"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from django_turkeysms.admin import configured_senders
-
         super().__init__(*args, **kwargs)
         senders = [("", gettext("The backend's default"))] + [
             (s, s) for s in configured_senders()
@@ -63,14 +159,32 @@ class ComposeForm(forms.Form):
         self.fields["backend"].choices = [(a, a) for a in conf.BACKENDS]  # type: ignore[attr-defined]
 
     def clean_recipients(self) -> list[str]:
+        """The numbers; every one that cannot be sent to is reported, with why."""
         numbers = [
             item.strip() for item in _SEPARATORS.split(self.cleaned_data["recipients"])
         ]
-        return [number for number in numbers if number]
+        numbers = [number for number in numbers if number]
+        problems = []
+        for number in numbers:
+            try:
+                preparing.normalize_recipient(number)
+            except InvalidPhoneNumber as exc:
+                problems.append(forms.ValidationError(str(exc), code=exc.reason))
+        if problems:
+            raise forms.ValidationError(problems)
+        return numbers
+
+
+def error_field(error: TurkeySmsError) -> str | None:
+    """The compose field ``error`` is about, or None for the whole form."""
+    for kind, name in _ERROR_FIELDS:
+        if isinstance(error, kind):
+            return name
+    return None
 
 
 class _AdminPageMixin:
-    """Admin chrome (site header, breadcrumbs) and permission checks."""
+    """Admin chrome (site header, breadcrumbs, balance) and permission checks."""
 
     model_admin: ModelAdmin[Any] | None = None
     permission = ""
@@ -84,13 +198,15 @@ class _AdminPageMixin:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc,no-any-return]
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+    @property
+    def admin(self) -> ModelAdmin[Any]:
         assert self.model_admin is not None  # noqa: S101 - set by get_urls()
+        return self.model_admin
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.update(
-            self.model_admin.admin_site.each_context(self.request),
-            opts=self.model_admin.model._meta,
-            title=self.title,
+            page_context(self.admin, self.request, self.title),
             balance=dashboard.cached_balance(),
         )
         return context
@@ -106,7 +222,12 @@ class ComposeView(_AdminPageMixin, _ComposeFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["encoding_tables"] = encoding_tables()
+        form = context["form"]
+        fieldsets = [(None, {"fields": list(form.fields)})]
+        context.update(
+            adminform=helpers.AdminForm(form, fieldsets, {}, model_admin=self.admin),
+            encoding_tables=encoding_tables(),
+        )
         return context
 
     def form_valid(self, form: ComposeForm) -> HttpResponse:
@@ -120,46 +241,56 @@ class ComposeView(_AdminPageMixin, _ComposeFormView):
                 backend=data["backend"],
             )
         except TurkeySmsError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(error_field(exc), str(exc))
             return self.form_invalid(form)
-        counts = Counter(str(log.get_status_display()) for log in logs)
-        summary = ", ".join(f"{count} {status}" for status, count in counts.items())
-        messages.success(
-            self.request,
-            gettext("Message logged for %(count)d recipient(s): %(summary)s.")
-            % {"count": len(logs), "summary": summary},
+        counts = Counter(str(log.status) for log in logs)
+        text = ngettext(
+            "Message logged for %(count)d recipient (%(summary)s).",
+            "Message logged for %(count)d recipients (%(summary)s).",
+            len(logs),
         )
+        summary = status_summary(counts)
+        messages.success(self.request, text % {"count": len(logs), "summary": summary})
         return HttpResponseRedirect(reverse("admin:django_turkeysms_smslog_changelist"))
 
 
 class DashboardView(_AdminPageMixin, TemplateView):
-    """The last 30 days: messages by status, delivery rate, credits; the balance."""
+    """The last 30 days: messages by status, delivery rate, credits; the balance.
+
+    A POST looks up the status of the window's messages still awaiting a delivery
+    report (the provider reports delivery only when asked).
+    """
 
     template_name = "admin/django_turkeysms/smslog/dashboard.html"
     permission = "django_turkeysms.view_smslog"
     title = _("SMS dashboard")
+    days = 30
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        days = dashboard.daily_stats()
+        days = dashboard.daily_stats(self.days)
         whole = dashboard.total_of(days)
-        rate_points = dashboard.rate_points(days)
+        rate = whole.delivery_rate
         context.update(
             days=days,
-            width=dashboard.WIDTH,
-            height=dashboard.HEIGHT,
-            status_bars=dashboard.status_bars(days),
-            credit_bars=dashboard.credit_bars(days),
-            rate_points=rate_points,
-            rate_line=" ".join(f"{x:.1f},{y:.1f}" for x, y, _label in rate_points),
+            frame=dashboard.FRAME,
+            point_radius=dashboard.POINT_RADIUS,
+            status_chart=dashboard.status_chart(days),
+            credit_chart=dashboard.credit_chart(days),
+            rate_chart=dashboard.rate_chart(days),
             legend=[
                 (status.label, colour)
                 for status, colour in dashboard.STATUS_COLOURS.items()
             ],
             total=whole.total,
             credits=whole.credits,
-            delivery_rate=None
-            if whole.delivery_rate is None
-            else 100 * whole.delivery_rate,
+            awaiting=whole.counts.get(SmsStatus.SENT, 0),
+            delivery_rate=None if rate is None else 100 * rate,
         )
         return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        since = timezone.now() - timedelta(days=self.days)
+        awaiting = SmsLog.objects.awaiting_report().filter(created_at__gte=since)
+        refresh_and_report(self.admin, request, awaiting)
+        return HttpResponseRedirect(request.path)

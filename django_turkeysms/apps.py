@@ -33,7 +33,7 @@ require_phonenumbers()
 
 class TurkeySmsConfig(AppConfig):
     name = "django_turkeysms"
-    verbose_name = _("Turkey SMS")
+    verbose_name = _("TurkeySMS")
     # Pinned: Django 5.2 defaults to AutoField, 6.x to BigAutoField.
     default_auto_field = "django.db.models.BigAutoField"
 

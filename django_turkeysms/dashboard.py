@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.handler import sms_backends
@@ -31,7 +32,7 @@ STATUS_COLOURS: dict[SmsStatus, str] = {
     SmsStatus.SENDING: "#90caf9",
     SmsStatus.CANCELLED: "#bdbdbd",
 }
-WIDTH, HEIGHT = 600, 160
+CREDIT_COLOUR = "#607d8b"
 BALANCE_CACHE_SECONDS = 60
 
 
@@ -53,16 +54,6 @@ class Day:
             for s in (SmsStatus.DELIVERED, SmsStatus.UNDELIVERED, SmsStatus.SENT)
         )
         return self.counts.get(SmsStatus.DELIVERED, 0) / reached if reached else None
-
-
-@dataclass(frozen=True)
-class Rect:
-    x: float
-    y: float
-    width: float
-    height: float
-    colour: str
-    title: str
 
 
 def daily_stats(days: int = 30, now: datetime | None = None) -> list[Day]:
@@ -102,51 +93,176 @@ def total_of(days: list[Day]) -> Day:
     )
 
 
-def status_bars(days: list[Day]) -> list[Rect]:
-    """A stacked bar per day, one segment per status."""
-    peak = max((day.total for day in days), default=0) or 1
-    width = WIDTH / max(len(days), 1)
-    rects = []
-    for index, day in enumerate(days):
-        bottom = float(HEIGHT)
-        for status, colour in STATUS_COLOURS.items():
-            count = day.counts.get(status, 0)
-            if count:
-                height = HEIGHT * count / peak
-                bottom -= height
-                label = f"{day.day:%d %b}: {count} {SmsStatus(status).label}"
-                rects.append(
-                    Rect(index * width + 1, bottom, width - 2, height, colour, label)
-                )
-    return rects
+@dataclass(frozen=True)
+class Frame:
+    """The SVG canvas of a chart: the plot area plus room for the axis labels
+    (values on the left, dates below, a margin on top so a full bar or a 100 %
+    point is not cut off)."""
+
+    width: int = 720
+    height: int = 220
+    left: int = 64
+    right: int = 24
+    top: int = 12
+    bottom: int = 32
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    @property
+    def baseline(self) -> int:
+        return self.top + self.plot_height
+
+    @property
+    def plot_right(self) -> int:
+        return self.left + self.plot_width
 
 
-def credit_bars(days: list[Day]) -> list[Rect]:
-    peak = max((day.credits for day in days), default=0) or 1
-    width = WIDTH / max(len(days), 1)
+FRAME = Frame()
+POINT_RADIUS = 3
+#: Value gridlines per chart (plus the baseline).
+STEPS = 4
+#: A date under every ``DATE_EVERY``-th bar, counted back from today.
+DATE_EVERY = 7
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A label on an axis: ``at`` is a y for values, an x for dates."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    bars: list[Rect] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        """The points as an SVG polyline."""
+        return " ".join(f"{point.x:.1f},{point.y:.1f}" for point in self.points)
+
+
+def axis_top(peak: float) -> int:
+    """The top of the value axis: ``STEPS`` equal steps of 1, 2 or 5 times a
+    power of ten that reach ``peak`` (so the gridlines carry round numbers)."""
+    magnitude = 1
+    while True:
+        for base in (1, 2, 5):
+            if base * magnitude * STEPS >= peak:
+                return base * magnitude * STEPS
+        magnitude *= 10
+
+
+def y_of(value: float, top: float) -> float:
+    return FRAME.baseline - FRAME.plot_height * value / top
+
+
+def value_ticks(top: int, suffix: str = "") -> list[Tick]:
+    step = top // STEPS
     return [
-        Rect(
-            index * width + 1,
-            HEIGHT - HEIGHT * day.credits / peak,
-            width - 2,
-            HEIGHT * day.credits / peak,
-            "#455a64",
-            f"{day.day:%d %b}: {day.credits}",
-        )
-        for index, day in enumerate(days)
+        Tick(y_of(value, top), f"{value}{suffix}") for value in range(0, top + 1, step)
     ]
 
 
-def rate_points(days: list[Day]) -> list[tuple[float, float, str]]:
-    """(x, y, label) of the delivery rate (0–100 %) per day, skipping empty days."""
-    width = WIDTH / max(len(days), 1)
-    points = []
+def _slot(count: int) -> float:
+    """The width of one day on the x axis."""
+    return FRAME.plot_width / max(count, 1)
+
+
+def date_ticks(days: list[Day]) -> list[Tick]:
+    """A date under every seventh day, the last one (today) included."""
+    slot = _slot(len(days))
+    return [
+        Tick(FRAME.left + (index + 0.5) * slot, short_date(days[index].day))
+        for index in range(len(days) - 1, -1, -DATE_EVERY)
+    ]
+
+
+def short_date(day: date) -> str:
+    """The date as "29 Nov", in the active language."""
+    return date_format(day, "j M")
+
+
+def _bar(
+    index: int, below: float, value: float, *, top: int, slot: float
+) -> tuple[float, float, float, float]:
+    """(x, y, width, height) of ``value`` stacked on ``below`` in day ``index``."""
+    y = y_of(below + value, top)
+    return FRAME.left + index * slot + 1, y, slot - 2, y_of(below, top) - y
+
+
+def status_chart(days: list[Day]) -> Chart:
+    """A stacked bar per day, one segment per status."""
+    top = axis_top(max((day.total for day in days), default=0))
+    slot = _slot(len(days))
+    rects = []
     for index, day in enumerate(days):
-        rate = day.delivery_rate
-        if rate is not None:
-            label = f"{day.day:%d %b}: {100 * rate:.1f} %"
-            points.append((index * width + width / 2, HEIGHT - HEIGHT * rate, label))
-    return points
+        below = 0
+        for status, colour in STATUS_COLOURS.items():
+            count = day.counts.get(status, 0)
+            if count:
+                box = _bar(index, below, count, top=top, slot=slot)
+                label = f"{short_date(day.day)}: {SmsStatus(status).label} {count}"
+                rects.append(Rect(*box, colour, label))
+                below += count
+    return Chart(value_ticks(top), date_ticks(days), bars=rects)
+
+
+def credit_chart(days: list[Day]) -> Chart:
+    top = axis_top(max((day.credits for day in days), default=0))
+    slot = _slot(len(days))
+    bars = [
+        Rect(
+            *_bar(index, 0, day.credits, top=top, slot=slot),
+            CREDIT_COLOUR,
+            f"{short_date(day.day)}: {day.credits}",
+        )
+        for index, day in enumerate(days)
+        if day.credits
+    ]
+    return Chart(value_ticks(top), date_ticks(days), bars=bars)
+
+
+def rate_chart(days: list[Day]) -> Chart:
+    """The delivery rate (0–100 %) per day, skipping days with nothing settled."""
+    slot = _slot(len(days))
+    points = [
+        Point(
+            FRAME.left + (index + 0.5) * slot,
+            y_of(100 * rate, 100),
+            f"{short_date(day.day)}: {100 * rate:.1f} %",
+        )
+        for index, day in enumerate(days)
+        if (rate := day.delivery_rate) is not None
+    ]
+    return Chart(value_ticks(100, " %"), date_ticks(days), points=points)
 
 
 def cached_balance(alias: str = "default") -> tuple[Balance | None, str]:

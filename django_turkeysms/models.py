@@ -110,7 +110,7 @@ class SmsLog(models.Model):
 
     class Meta:
         verbose_name = _("SMS log entry")
-        verbose_name_plural = _("SMS log")
+        verbose_name_plural = _("SMS log entries")
         ordering = ["-created_at", "-id"]
         permissions = [("send_sms", _("Can send SMS from the admin"))]
         indexes = [
@@ -138,6 +138,26 @@ class SmsLog(models.Model):
 
     def __str__(self) -> str:
         return f"SMS #{self.pk} to {mask(self.recipient)} ({self.status})"
+
+
+class SmsDashboardLink(SmsLog):
+    """The dashboard's entry in the admin index (the index lists models only)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()  # the log's own permissions decide
+        verbose_name = _("SMS dashboard")
+        verbose_name_plural = _("SMS dashboard")
+
+
+class SendSmsLink(SmsLog):
+    """The "Send SMS" page's entry in the admin index."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        verbose_name = _("Send SMS")
+        verbose_name_plural = _("Send SMS")
 
 
 class OtpChallengeQuerySet(models.QuerySet["OtpChallenge"]):

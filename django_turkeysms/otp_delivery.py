@@ -51,12 +51,17 @@ _executor_lock = threading.Lock()
 _requests = threading.local()
 
 
+def ttl_minutes() -> int:
+    """How long a code is valid, in whole minutes (rounded down, at least 1): the
+    number the SMS and the code page both state."""
+    return max(int(conf.OTP_TTL // 60), 1)
+
+
 def render_message(code: str, *, purpose: str) -> SecretText:
     """The SMS text in the active language, ending with the WebOTP line if configured."""
-    minutes = max(int(conf.OTP_TTL // 60), 1)
     context = {
         "code": code,
-        "minutes": minutes,
+        "minutes": ttl_minutes(),
         "purpose": purpose,
         "domain": conf.OTP_WEBOTP_DOMAIN,
     }

@@ -88,14 +88,19 @@ def normalize_recipients(to: object) -> dict[str, str]:
             f"The message has {len(values)} recipients; the limit is "
             f"{conf.MAX_RECIPIENTS} (TURKEYSMS['MAX_RECIPIENTS'])."
         )
-    region = conf.DEFAULT_REGION
-    allowed = conf.ALLOWED_COUNTRIES
     recipients: dict[str, str] = {}
     for value in values:
-        number = phone.parse_phone(value, region=region)
-        phone.check_country(number, allowed)
-        recipients.setdefault(phone.to_e164(number), phone.region_of(number))
+        e164, region = normalize_recipient(value)
+        recipients.setdefault(e164, region)
     return recipients
+
+
+def normalize_recipient(value: object) -> tuple[str, str]:
+    """(E.164, region) of one recipient; raises :class:`InvalidPhoneNumber` (or
+    :class:`CountryNotAllowed`) saying what is wrong with it."""
+    number = phone.parse_phone(value, region=conf.DEFAULT_REGION)
+    phone.check_country(number, conf.ALLOWED_COUNTRIES)
+    return phone.to_e164(number), phone.region_of(number)
 
 
 def _as_list(to: object) -> list[object]:

@@ -27,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from django_turkeysms import otp, phone, phones
+from django_turkeysms import otp, otp_delivery, phone, phones
 from django_turkeysms.auth import RESULT_ATTRIBUTE
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import OtpThrottled
@@ -188,8 +188,16 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
             masked_phone=phone.mask(self.state["phone"]),
             resend_wait=_resend_wait(self.state),
             countdown_template=_("You can ask for a new code in %s seconds."),
+            minutes=otp_delivery.ttl_minutes(),
+            restart_url=self.restart_url(),
         )
         return context
+
+    def restart_url(self) -> str:
+        """Step 1 again, for another number (keeping where a login was going)."""
+        url = reverse(self.start_url)
+        next_url = self.state.get("next")
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "resend" in request.POST:

@@ -1,11 +1,13 @@
 """``make demo``: migrate, create demo users, start the sandbox and the site.
 
 Prints the URLs and the demo credentials; Ctrl-C stops both servers. Running it
-again reuses the database and the users.
+again reuses the database and the users, and the same ports. With sample data (the
+default), the dashboard shows 30 days of made-up messages tagged ``sample``.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -19,10 +21,19 @@ DEMO_PHONE = "+905321112233"
 ADMIN = ("admin", "admin")
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def free_port(preferred: int) -> int:
-    """``preferred`` if nothing listens there, else any free port."""
+    """``preferred`` if nothing listens there, else any free port.
+
+    The probe binds as the servers do, with ``SO_REUSEADDR``: a port whose last
+    connections linger in TIME_WAIT (a demo stopped a moment ago) is free for
+    them, and only a listening socket makes it busy.
+    """
     for port in (preferred, 0):
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
@@ -31,7 +42,22 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def prepare_database() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000, help="the site (8000)")
+    parser.add_argument(
+        "--sandbox-port", type=int, default=8765, help="the sandbox (8765)"
+    )
+    parser.add_argument(
+        "--sample-data",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="fill the dashboard with 30 days of messages tagged 'sample'",
+    )
+    return parser.parse_args(argv)
+
+
+def prepare_database(*, sample_data: bool) -> None:
     import django
 
     django.setup()
@@ -39,6 +65,7 @@ def prepare_database() -> None:
     from django.core.management import call_command
 
     from django_turkeysms.models import VerifiedPhone
+    from example_project.sample_data import remove_sample_data, replace_sample_data
 
     call_command("migrate", verbosity=0)
     users = get_user_model().objects
@@ -48,10 +75,19 @@ def prepare_database() -> None:
     demo = users.filter(username="ayse").first() or users.create_user("ayse")
     VerifiedPhone.objects.get_or_create(phone=DEMO_PHONE, defaults={"user": demo})
     del admin
+    if sample_data:
+        replace_sample_data()
+    else:
+        remove_sample_data()
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=HERE, env=env)  # noqa: S603 - our own programs
+    # A session of its own: Ctrl-C reaches only this script, which then stops
+    # each server once (a second SIGINT during its shutdown made the sandbox
+    # print a KeyboardInterrupt traceback).
+    return subprocess.Popen(  # noqa: S603 - our own programs
+        command, cwd=HERE, env=env, start_new_session=True
+    )
 
 
 def wait_for(port: int, timeout: float = 30) -> None:
@@ -68,18 +104,38 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
-    signal.signal(signal.SIGTERM, _interrupt)  # stop both servers on kill, too
+def main(argv: list[str] | None = None) -> None:
+    options = parse_args(argv)
+    for number in STOP_SIGNALS:  # stop both servers on kill or hang-up, too
+        signal.signal(number, _interrupt)
     sys.path.insert(0, str(HERE))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
-    sandbox_port, site_port = free_port(8765), free_port(8000)
+    sandbox_port = free_port(options.sandbox_port)
+    site_port = free_port(options.port)
     env = {
         **os.environ,
         "TURKEYSMS_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(env)
-    prepare_database()
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        prepare_database(sample_data=options.sample_data)
+        servers += start_servers(env, site_port, sandbox_port)
+        print_banner(site_port, sandbox_port)
+        while all(server.poll() is None for server in servers):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(*servers)
+        print("Demo stopped.", flush=True)
+
+
+def start_servers(
+    env: dict[str, str], site_port: int, sandbox_port: int
+) -> list[subprocess.Popen[bytes]]:
+    """The sandbox and the site, once both answer."""
     python = sys.executable
     sandbox = start(
         [
@@ -99,13 +155,10 @@ def main() -> None:
     try:
         wait_for(sandbox_port)
         wait_for(site_port)
-        print_banner(site_port, sandbox_port)
-        while sandbox.poll() is None and site.poll() is None:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
+    except BaseException:
         stop(sandbox, site)
+        raise
+    return [sandbox, site]
 
 
 def print_banner(site_port: int, sandbox_port: int) -> None:

@@ -1169,6 +1169,17 @@ def test_inbox_lists_messages_newest_first_and_escaped(sandbox):
     assert "http://" not in page and "https://" not in page
 
 
+def test_inbox_counts_with_a_plural_and_suits_a_phone(sandbox):
+    send_json(sandbox, text="first message")
+    page = call(sandbox, "GET", "/inbox").text
+    assert "<p>1 message, newest first.</p>" in page
+    assert '<meta name="viewport" content="width=device-width' in page
+    assert '<link rel="icon" type="image/svg+xml" href="data:' in page
+    assert "<td class='text' data-label='Text'>first message</td>" in page
+    send_json(sandbox, text="second message")
+    assert "<p>2 messages, newest first.</p>" in call(sandbox, "GET", "/inbox").text
+
+
 # -- HTTP ------------------------------------------------------------------------------
 
 

@@ -11,4 +11,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The tests point the backend at their own sandbox; codes go out inline so the
 # test reads them right after submitting the form.
 TURKEYSMS = {**example.TURKEYSMS, "OTP_DELIVERY": "inline"}
-SILENCED_SYSTEM_CHECKS = ["django_turkeysms.W004", "django_turkeysms.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "django_turkeysms.W004",
+    "django_turkeysms.W006",
+    "django_turkeysms.W007",
+]
