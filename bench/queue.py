@@ -49,8 +49,7 @@ from django_tasks_db.models import DBTaskResult  # noqa: E402
 from bench.tasks import noop  # noqa: E402
 from django_turkeysms import send_sms  # noqa: E402
 from django_turkeysms.models import SmsLog  # noqa: E402
-from django_turkeysms.queueing import enqueue_on_commit  # noqa: E402
-from django_turkeysms.tasks import deliver_sms  # noqa: E402
+from django_turkeysms.tasks import deliver_sms, enqueue_on_commit  # noqa: E402
 
 BATCH = 100
 

@@ -9,7 +9,7 @@ Variants, interleaved, median of 5 rounds:
   keep-alive socket (no HTTP library: the ceiling for a synchronous client), and
   our provider backend sending sequentially;
 * at 20 ms sandbox latency: our backend sequentially and through its bounded
-  thread pool (``delivery.send_all``), with the TCP connections the pool opened.
+  thread pool (``backends.base.send_all``), with the TCP connections the pool opened.
 
 Targets (B1) ours ≥ 0.9× the bare Session loop and ≥ 1.3× ``requests.post``,
 ours as a % of the raw-socket loop reported; (B2) pooled ≥ 15× sequential at
@@ -43,8 +43,8 @@ from bench._common import (  # noqa: E402
     sandbox_process,
 )
 from bench._rawhttp import PATH, RawClient  # noqa: E402
+from django_turkeysms.backends.base import send_all  # noqa: E402
 from django_turkeysms.backends.turkeysms import SmsBackend  # noqa: E402
-from django_turkeysms.delivery import send_all  # noqa: E402
 from django_turkeysms.encoding import SmsLang  # noqa: E402
 from django_turkeysms.message import PreparedSms  # noqa: E402
 

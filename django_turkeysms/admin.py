@@ -32,9 +32,9 @@ from django_turkeysms import admin_views, otp, phone
 from django_turkeysms.admin_views import configured_senders
 from django_turkeysms.conf import conf
 from django_turkeysms.dashboard import STATUS_COLOURS
-from django_turkeysms.delivery import refresh_status
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import InvalidPhoneNumber
+from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.models import (
     REDACTED,
     OtpChallenge,

@@ -25,9 +25,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from django_turkeysms import _compat, dashboard, preparing, sending
+from django_turkeysms import _compat, dashboard, sending, validation
 from django_turkeysms.conf import conf
-from django_turkeysms.delivery import refresh_status
 from django_turkeysms.encoding import encoding_tables
 from django_turkeysms.exceptions import (
     EmptyMessage,
@@ -38,6 +37,7 @@ from django_turkeysms.exceptions import (
     TooManyRecipients,
     TurkeySmsError,
 )
+from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.message import Category, SmsStatus
 from django_turkeysms.models import SmsLog
 
@@ -167,7 +167,7 @@ class ComposeForm(forms.Form):
         problems = []
         for number in numbers:
             try:
-                preparing.normalize_recipient(number)
+                validation.normalize_recipient(number)
             except InvalidPhoneNumber as exc:
                 problems.append(forms.ValidationError(str(exc), code=exc.reason))
         if problems:

@@ -42,16 +42,16 @@ class TurkeySmsConfig(AppConfig):
         from django.core.signals import request_finished, request_started
 
         from django_turkeysms import (
+            background,
             checks,  # noqa: F401 - registers the checks
-            otp_delivery,
         )
         from django_turkeysms.receivers import record_login_time
 
         user_logged_in.connect(record_login_time, dispatch_uid="turkeysms_login_time")
-        # Background OTP deliveries start once the response is finished.
+        # Background jobs (OTP messages) start once the response is finished.
         request_started.connect(
-            otp_delivery.request_started, dispatch_uid="turkeysms_request_started"
+            background.request_started, dispatch_uid="turkeysms_request_started"
         )
         request_finished.connect(
-            otp_delivery.request_finished, dispatch_uid="turkeysms_request_finished"
+            background.request_finished, dispatch_uid="turkeysms_request_finished"
         )

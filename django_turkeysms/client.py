@@ -10,7 +10,6 @@ The client knows HTTP and the provider's wire format, nothing of Django.
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from collections.abc import Mapping
@@ -24,7 +23,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from . import _transport, _wire, redaction
+from . import redaction, transport, wire
 from .exceptions import (
     AccountInactive,
     AuthenticationFailed,
@@ -48,9 +47,10 @@ from .exceptions import (
     SmsSendError,
     UnknownResultCode,
 )
+from .message import DeliveryState
 
 logger = logging.getLogger(__name__)
-_transport.install_log_filter()
+transport.install_log_filter()
 
 DEFAULT_BASE_URL = "https://turkeysms.com.tr"
 
@@ -94,16 +94,6 @@ ISTANBUL = timezone(timedelta(hours=3), "Europe/Istanbul")
 def error_for_code(code: str) -> type[SmsSendError]:
     """The exception class for a provider failure code (UnknownResultCode if unknown)."""
     return RESULT_CODES.get(code, UnknownResultCode)
-
-
-class DeliveryState(enum.Enum):
-    """What a status lookup says about a sent message."""
-
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    UNDELIVERED = "undelivered"
-    OUT_OF_COVERAGE = "out_of_coverage"
-    UNKNOWN = "unknown"
 
 
 _STATE_BY_CODE = {
@@ -200,7 +190,7 @@ class TurkeySmsClient:
     @cached_property
     def _environment(self) -> tuple[dict[str, str], bool | str]:
         """Proxies and CA bundle from the environment, read at the first request."""
-        return _transport.environment_settings(self.base_url)
+        return transport.environment_settings(self.base_url)
 
     # -- endpoints ------------------------------------------------------------------
 
@@ -209,8 +199,8 @@ class TurkeySmsClient:
         data = self._call("POST", "/api/v3/authenticate/login", {"report": 1})
         return AuthResponse(
             **self._common(data),
-            user_id=_wire.as_text(data.get("user_id")),
-            account_name=_wire.as_text(data.get("account_name")),
+            user_id=wire.as_text(data.get("user_id")),
+            account_name=wire.as_text(data.get("account_name")),
         )
 
     def send(
@@ -267,19 +257,19 @@ class TurkeySmsClient:
         _check_choice("lang", lang, SMS_LANGS)
         params = {"mobile": mobile, "digits": digits, "report": 1, "lang": lang}
         data = self._call("GET", "/api/v3/otp/otp_get.php", params)
-        code = _wire.as_otp_code(data.get("otp_code"), digits=digits)
+        code = wire.as_otp_code(data.get("otp_code"), digits=digits)
         return OtpResponse(
             **self._common(data, code),
             otp_code=code,
-            sms_id=_wire.as_text(data.get("sms_id")),
-            credits=_wire.as_count(data.get("number_of_sms")),
-            sms_lang=_wire.as_text(data.get("sms_lang")),
-            country=_wire.as_text(data.get("country")),
+            sms_id=wire.as_text(data.get("sms_id")),
+            credits=wire.as_count(data.get("number_of_sms")),
+            sms_lang=wire.as_text(data.get("sms_lang")),
+            country=wire.as_text(data.get("country")),
         )
 
     def status(self, sms_id: str) -> StatusResponse:
         """Look up a sent message (``/api/v3/sms-durumu/sms_durumu.php``)."""
-        sms_id = _wire.as_text(sms_id)
+        sms_id = wire.as_text(sms_id)
         if not sms_id:
             raise ValueError("status() needs the sms_id of a sent message.")
         path = "/api/v3/sms-durumu/sms_durumu.php"
@@ -289,13 +279,13 @@ class TurkeySmsClient:
     def balance(self) -> BalanceResponse:
         """Local SMS and international TL balance (``bakiye_sorgulama``)."""
         data = self._call("POST", "/api/v3/bakiye_sorgulama/add-content", {"report": 1})
-        local = _wire.as_count(data.get("local_balance_sms"))
+        local = wire.as_count(data.get("local_balance_sms"))
         if local is None:
             raise MalformedResponse("The balance response has no local_balance_sms.")
         return BalanceResponse(
             **self._common(data),
             local_sms=local,
-            international_tl=_wire.as_decimal(data.get("international_balance_tl", 0)),
+            international_tl=wire.as_decimal(data.get("international_balance_tl", 0)),
         )
 
     # -- request / response pipeline -----------------------------------------------
@@ -323,7 +313,7 @@ class TurkeySmsClient:
                 method,
                 redaction.loggable_query(path, params),
                 status,
-                _wire.as_text(data.get("result_code")),
+                wire.as_text(data.get("result_code")),
                 (time.monotonic() - started) * 1000,
             )
         return data
@@ -348,14 +338,13 @@ class TurkeySmsClient:
     def _request(
         self, method: str, url: str, params: dict[str, Any]
     ) -> requests.Response:
-        session = self._session or _transport.thread_session()
-        prepared = _transport.prepare(session, method, url, params)
-        _transport.reset_write_state()
+        session = self._session or transport.thread_session()
+        prepared = transport.prepare(session, method, url, params)
         try:
             return self._send(session, prepared)
         except requests.RequestException as exc:
-            error_class = _transport.classify_transport_error(exc)
-            message = _transport.describe_transport_error(exc, url=url)
+            error_class = transport.classify_transport_error(exc)
+            message = transport.describe_transport_error(exc, url=url)
             raise error_class(message) from self._stand_in(exc)
 
     def _send(
@@ -385,7 +374,7 @@ class TurkeySmsClient:
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         try:
-            body = _transport.read_body(
+            body = transport.read_body(
                 response, max_bytes=self.max_response_bytes, deadline=deadline
             )
         except (
@@ -403,10 +392,10 @@ class TurkeySmsClient:
         return body
 
     def _parse(self, status: int, body: bytes) -> dict[str, Any]:
-        text = _wire.decode_body(body)
+        text = wire.decode_body(body)
         try:
             _raise_for_http_status(status, text)
-            return _wire.parse_body(text)
+            return wire.parse_body(text)
         except SmsSendError as exc:
             exc.status_code, exc.body = status, self._redact(text)[:500]
             raise
@@ -414,12 +403,12 @@ class TurkeySmsClient:
     def _raise_for_result(
         self, data: dict[str, Any], status: int, *, status_lookup: bool
     ) -> None:
-        code = _wire.as_text(data.get("result_code"))
+        code = wire.as_text(data.get("result_code"))
         if "result" not in data:
             raise MalformedResponse(
                 "The response has no 'result' field.", **self._context(data, status)
             )
-        if _wire.as_result(data["result"]) or (status_lookup and _has_status(data)):
+        if wire.as_result(data["result"]) or (status_lookup and _has_status(data)):
             if code and code not in SUCCESS_CODES and not status_lookup:
                 raise MalformedResponse(
                     "A successful result with an unexpected code.",
@@ -432,7 +421,7 @@ class TurkeySmsClient:
     def _context(self, data: Mapping[str, Any], status: int) -> dict[str, Any]:
         """An error's code, HTTP status and masked answer."""
         return {
-            "code": _wire.as_text(data.get("result_code")),
+            "code": wire.as_text(data.get("result_code")),
             "status_code": status,
             "response_data": self._common(data)["raw"],
         }
@@ -440,10 +429,10 @@ class TurkeySmsClient:
     def _common(self, data: Mapping[str, Any], *codes: str) -> dict[str, Any]:
         """Code, message and the masked answer; ``codes`` are masked wherever seen."""
         secrets = self._secrets(data, codes)
-        message = _wire.as_text(data.get("result_message"))
+        message = wire.as_text(data.get("result_message"))
         raw: dict[str, Any] = redaction.mask_data(data, secrets)
         return {
-            "code": _wire.as_text(
+            "code": wire.as_text(
                 data.get("result_code") or data.get("sms_status_code")
             ),
             "message": redaction.mask_text(message, secrets),
@@ -523,36 +512,36 @@ def _has_status(data: Mapping[str, Any]) -> bool:
     failed lookup (unknown id TS-1033, lookups not enabled TS-1063) has neither.
     """
     return bool(
-        _wire.as_text(data.get("sms_status_code"))
-        or _wire.as_text(data.get("sms_status"))
+        wire.as_text(data.get("sms_status_code"))
+        or wire.as_text(data.get("sms_status"))
     )
 
 
 def _send_response(data: Mapping[str, Any], common: dict[str, Any]) -> SendResponse:
     return SendResponse(
         **common,
-        sms_id=_wire.as_text(data.get("sms_id")),
-        credits=_wire.as_count(data.get("number_of_sms")),
-        sms_lang=_wire.as_text(data.get("sms_lang")),
-        content_type=_wire.as_text(data.get("content_type")),
-        country=_wire.as_text(data.get("country")),
-        sent_last_minute=_wire.as_count(data.get("total_has_sent_last_1_min")),
+        sms_id=wire.as_text(data.get("sms_id")),
+        credits=wire.as_count(data.get("number_of_sms")),
+        sms_lang=wire.as_text(data.get("sms_lang")),
+        content_type=wire.as_text(data.get("content_type")),
+        country=wire.as_text(data.get("country")),
+        sent_last_minute=wire.as_count(data.get("total_has_sent_last_1_min")),
     )
 
 
 def _status_response(
     sms_id: str, data: Mapping[str, Any], common: dict[str, Any]
 ) -> StatusResponse:
-    status_text = _wire.as_text(data.get("sms_status"))
+    status_text = wire.as_text(data.get("sms_status"))
     return StatusResponse(
         **common,
         sms_id=sms_id,
-        state=_delivery_state(_wire.as_text(data.get("sms_status_code")), status_text),
+        state=_delivery_state(wire.as_text(data.get("sms_status_code")), status_text),
         status_text=status_text,
-        sender=_wire.as_text(data.get("sender_id")),
+        sender=wire.as_text(data.get("sender_id")),
         sent_at=_sent_at(data),
-        credits=_wire.as_count(data.get("sms_balance")),
-        operator=_wire.as_text(data.get("operator")),
+        credits=wire.as_count(data.get("sms_balance")),
+        operator=wire.as_text(data.get("operator")),
     )
 
 
@@ -570,7 +559,7 @@ def _delivery_state(code: str, text: str) -> DeliveryState:
 
 
 def _sent_at(data: Mapping[str, Any]) -> datetime | None:
-    stamp = f"{_wire.as_text(data.get('date_of_sending'))} {_wire.as_text(data.get('time_of_sending'))}"
+    stamp = f"{wire.as_text(data.get('date_of_sending'))} {wire.as_text(data.get('time_of_sending'))}"
     try:
         return datetime.strptime(stamp.strip(), "%Y-%m-%d %H:%M:%S").replace(
             tzinfo=ISTANBUL

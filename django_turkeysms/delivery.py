@@ -22,11 +22,9 @@ import logging
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,41 +32,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from django_turkeysms._bulk import update_rows
-from django_turkeysms.backends.base import BaseSmsBackend
-from django_turkeysms.client import DeliveryState
+from django_turkeysms.backends.base import BaseSmsBackend, Outcome, Transmit, send_all
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import (
-    DeliveryUncertain,
-    MissingMessageId,
     RateLimited,
     Retry,
     SmsSendError,
-    TurkeySmsError,
 )
 from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import PreparedSms, SendResult, SmsStatus
 from django_turkeysms.models import REDACTED, SmsLog
-from django_turkeysms.signals import sms_failed, sms_sent, sms_status_changed
+from django_turkeysms.signals import sms_failed, sms_sent
 
 logger = logging.getLogger(__name__)
-
-Outcome = SendResult | SmsSendError
-#: How one prepared message is sent; ``backend.send`` unless a caller says otherwise.
-Transmit = Callable[[BaseSmsBackend, PreparedSms], SendResult]
-
-#: Where a status lookup may move a row from, per target status (never backwards).
-_STATUS_SOURCES: dict[str, tuple[str, ...]] = {
-    SmsStatus.DELIVERED: (SmsStatus.SENT, SmsStatus.UNDELIVERED, SmsStatus.UNKNOWN),
-    SmsStatus.UNDELIVERED: (SmsStatus.SENT, SmsStatus.UNKNOWN),
-    SmsStatus.SENT: (SmsStatus.UNKNOWN,),
-}
-_STATE_STATUS = {
-    DeliveryState.DELIVERED: SmsStatus.DELIVERED,
-    DeliveryState.UNDELIVERED: SmsStatus.UNDELIVERED,
-    DeliveryState.PENDING: SmsStatus.SENT,
-    DeliveryState.OUT_OF_COVERAGE: SmsStatus.SENT,
-}
 
 
 # -- deliver -----------------------------------------------------------------------
@@ -160,27 +137,6 @@ def _transmit(
     return {row.pk: result for row, result in zip(rows, results, strict=True)}
 
 
-def send_all(
-    backend: BaseSmsBackend,
-    messages: Sequence[PreparedSms | SmsSendError],
-    *,
-    max_workers: int,
-    transmit: Transmit | None = None,
-) -> list[Outcome]:
-    """Send through one opened backend, at most ``max_workers`` at a time.
-
-    Each worker thread keeps its own keep-alive connection, so no more than
-    ``max_workers`` connections are opened. Errors are returned, not raised.
-    """
-    workers = min(max_workers, len(messages))
-    attempt = partial(_attempt, backend, transmit or type(backend).send)
-    with backend:
-        if workers <= 1:
-            return [attempt(message) for message in messages]
-        with ThreadPoolExecutor(workers, thread_name_prefix="turkeysms") as pool:
-            return list(pool.map(attempt, messages))
-
-
 def _prepared(row: SmsLog, texts: Mapping[int, str]) -> PreparedSms | SmsSendError:
     text = texts.get(row.pk, row.body)
     if text == REDACTED:
@@ -197,40 +153,6 @@ def _prepared(row: SmsLog, texts: Mapping[int, str]) -> PreparedSms | SmsSendErr
         content_type=row.content_type,
         category=row.category,
         log_id=row.pk,
-    )
-
-
-def _attempt(
-    backend: BaseSmsBackend, transmit: Transmit, message: PreparedSms | SmsSendError
-) -> Outcome:
-    if isinstance(message, SmsSendError):
-        return message
-    try:
-        result = transmit(backend, message)
-    except SmsSendError as exc:
-        return exc
-    except Exception as exc:  # a backend bug must not lose the row's state
-        logger.exception("SMS backend %r raised an unexpected error", backend.alias)
-        return _unexpected(exc)
-    if backend.supports_status_lookup and not result.provider_id:
-        return _untracked(result)
-    return result
-
-
-def _untracked(result: SendResult) -> SmsSendError:
-    """An accepted message without a provider id: UNKNOWN, not SENT.
-
-    SENT promises a delivery report that this row can never get, and would hide
-    it among rows awaiting one; FAILED would invite a resend of a message that
-    has most likely gone out. UNKNOWN is the state for "may have been sent,
-    cannot be confirmed": never re-sent automatically, listed for a person.
-    """
-    return MissingMessageId(code=result.code, response_data=result.raw)
-
-
-def _unexpected(exc: BaseException) -> SmsSendError:
-    return DeliveryUncertain(
-        f"The backend raised {type(exc).__name__}; the SMS may have been sent."
     )
 
 
@@ -378,94 +300,3 @@ def _signal(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> None:
             sms_sent.send(sender=SmsLog, log=row, result=outcome)
         elif row.status in (SmsStatus.FAILED, SmsStatus.UNKNOWN):
             sms_failed.send(sender=SmsLog, log=row, error=outcome)
-
-
-# -- retries, status lookups and the sweeper ---------------------------------------
-
-
-def retry_due(*, limit: int = 1000, now: datetime | None = None) -> int:
-    """Deliver QUEUED rows whose retry time has come (synchronous mode)."""
-    return len(deliver_due(limit=limit, now=now))
-
-
-def deliver_due(*, limit: int = 1000, now: datetime | None = None) -> list[SmsLog]:
-    """Deliver up to ``limit`` due QUEUED rows, oldest first; the rows claimed."""
-    now = now or timezone.now()
-    ids = list(
-        SmsLog.objects.due(now).order_by("pk").values_list("pk", flat=True)[:limit]
-    )
-    return deliver(ids, now=now) if ids else []
-
-
-def refresh_status(
-    logs: Iterable[SmsLog], *, now: datetime | None = None
-) -> dict[str, int]:
-    """Look up sent rows at their backend; returns counts per resulting status."""
-    counts: dict[str, int] = defaultdict(int)
-    backends: dict[str, BaseSmsBackend] = {}
-    for row in logs:
-        backend = backends.get(row.backend) or backends.setdefault(
-            row.backend, sms_backends[row.backend]
-        )
-        counts[_refresh_one(row, backend, now or timezone.now())] += 1
-    return dict(counts)
-
-
-def _refresh_one(row: SmsLog, backend: BaseSmsBackend, now: datetime) -> str:
-    if not row.provider_id or not backend.supports_status_lookup:
-        return "skipped"
-    try:
-        result = backend.get_status(row.provider_id)
-    except TurkeySmsError as exc:
-        logger.warning("Status lookup of SMS #%s failed: %s", row.pk, exc)
-        return "error"
-    target = _STATE_STATUS.get(result.state)
-    operator = result.operator[:64] or row.operator
-    changes: dict[str, Any] = {"status_checked_at": now, "operator": operator}
-    if target is None or not _transition(row, target, changes, now):
-        SmsLog.objects.filter(pk=row.pk).update(**changes)
-        row.status_checked_at, row.operator = now, operator
-        return str(row.status)
-    return str(target)
-
-
-def _transition(
-    row: SmsLog, target: str, changes: dict[str, Any], now: datetime
-) -> bool:
-    """Move ``row`` to ``target`` if it is allowed from the row's current status."""
-    sources = _STATUS_SOURCES.get(target, ())
-    if target == SmsStatus.DELIVERED:
-        changes["delivered_at"] = now
-    updated = SmsLog.objects.filter(pk=row.pk, status__in=sources).update(
-        status=target, **changes
-    )
-    if not updated:
-        return False
-    old = row.status
-    for field, value in {"status": target, **changes}.items():
-        setattr(row, field, value)
-    sms_status_changed.send(sender=SmsLog, log=row, old_status=old, new_status=target)
-    return True
-
-
-def sweep_stuck(*, now: datetime | None = None) -> dict[str, int]:
-    """Settle rows stuck in SENDING (a crashed worker); returns counts.
-
-    A row with a provider id is reconciled through a status lookup; one without
-    becomes UNKNOWN — it may have been sent, so it is never re-sent.
-    """
-    now = now or timezone.now()
-    stuck = SmsLog.objects.stuck_sending(timedelta(seconds=conf.SENDING_TIMEOUT), now)
-    with_id = list(stuck.exclude(provider_id=""))
-    SmsLog.objects.filter(
-        pk__in=[row.pk for row in with_id], status=SmsStatus.SENDING
-    ).update(status=SmsStatus.UNKNOWN)
-    for row in with_id:
-        row.status = SmsStatus.UNKNOWN
-    refresh_status(with_id, now=now)
-    unknown = stuck.filter(provider_id="").update(
-        status=SmsStatus.UNKNOWN,
-        result_code="LOCAL-INTERRUPTED",
-        result_message="Interrupted while sending; the SMS may have been sent.",
-    )
-    return {"reconciled": len(with_id), "unknown": unknown}

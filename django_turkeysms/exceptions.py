@@ -302,6 +302,10 @@ class OtpThrottled(TurkeySmsError):
         self.reason = reason
 
 
+class LimitsUnavailable(TurkeySmsError):
+    """The cache behind the OTP limits failed; callers refuse (fail closed)."""
+
+
 # -- configuration (deliberately outside TurkeySmsError) ----------------------------
 
 

@@ -19,15 +19,12 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 from django_turkeysms.conf import conf
+from django_turkeysms.exceptions import LimitsUnavailable
 
 PREFIX = "turkeysms"
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 logger = logging.getLogger(__name__)
-
-
-class LimitsUnavailable(Exception):
-    """The cache behind the limits failed; callers must refuse."""
 
 
 def _unavailable(exc: Exception) -> LimitsUnavailable:

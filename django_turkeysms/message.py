@@ -6,6 +6,7 @@ does.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
-from .client import DeliveryState
 from .encoding import SmsLang
 
 if TYPE_CHECKING:
@@ -136,6 +136,16 @@ class SendResult:
     message: str = ""
     country: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DeliveryState(enum.Enum):
+    """What a status lookup says about a sent message."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    OUT_OF_COVERAGE = "out_of_coverage"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
@@ -40,13 +41,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from django_turkeysms import limits, otp_delivery, phone
+from django_turkeysms import background, limits, otp_messages, phone
 from django_turkeysms.conf import conf
-from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
+from django_turkeysms.exceptions import (
+    InvalidPhoneNumber,
+    LimitsUnavailable,
+    OtpThrottled,
+)
 from django_turkeysms.message import SecretText
 from django_turkeysms.models import OtpChallenge, OtpLock
 from django_turkeysms.signals import otp_locked, otp_verified
 from django_turkeysms.transactions import write_transaction
+from django_turkeysms.validation import ValidatedMessage
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -160,10 +166,22 @@ def send_code(
         _check_not_locked(e164, now)
         _check_phone(e164, purpose)
     challenge, code = _issue(e164, purpose, client, account, now)
-    plan = otp_delivery.prepare_message(challenge, code)
+    validated = otp_messages.validate_message(challenge, code)
     if deliver:
-        otp_delivery.dispatch(challenge, plan)
+        _send(challenge, validated)
     return challenge
+
+
+def _send(challenge: OtpChallenge, validated: ValidatedMessage) -> None:
+    """Log and send now (``inline``), or from the background pool once the
+    transaction commits and the response is finished."""
+    job = partial(
+        otp_messages.send, challenge, validated, otp_messages.transmit_for(challenge)
+    )
+    if conf.OTP_DELIVERY == "inline":
+        challenge.sms_log = job()
+    else:
+        background.after_response(job)
 
 
 def _check_requester(
@@ -278,7 +296,7 @@ def _limits_or_throttled() -> Iterator[None]:
     """A failing limits store refuses the send (fail closed; limits logs why)."""
     try:
         yield
-    except limits.LimitsUnavailable:
+    except LimitsUnavailable:
         raise _refused("unavailable", 60.0) from None
 
 
@@ -347,7 +365,7 @@ def _verify_allowed(request: HttpRequest) -> bool:
             )
             is None
         )
-    except limits.LimitsUnavailable:
+    except LimitsUnavailable:
         return False
 
 
@@ -450,7 +468,7 @@ def _target(
 
 def _verified(e164: str, purpose: str, request: HttpRequest | None) -> None:
     if purpose != LOGIN:
-        with contextlib.suppress(limits.LimitsUnavailable):
+        with contextlib.suppress(LimitsUnavailable):
             limits.record_prefix_verification(e164)
     if otp_verified.has_listeners(OtpChallenge):
         challenge = (

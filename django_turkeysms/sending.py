@@ -1,9 +1,10 @@
-"""The public sending API: validate, write the log rows, deliver or queue.
+"""The public sending API: validate, write the log rows, dispatch them.
 
 ``send_sms()`` / ``SmsMessage.send()`` write one :class:`SmsLog` row per recipient
-before any provider is called, then hand the rows to :func:`deliver` — now
-(synchronous, the default) or through a task after the caller's transaction
-commits (``TURKEYSMS["ASYNC"]``).
+before any provider is called, then :func:`dispatch` hands the rows to
+:func:`~.delivery.deliver` — now (synchronous, the default) or through a task
+after the caller's transaction commits (``TURKEYSMS["ASYNC"]``). Every message
+takes this path, one-time codes included.
 """
 
 from __future__ import annotations
@@ -16,22 +17,28 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from django_turkeysms.backends.base import Transmit
 from django_turkeysms.conf import conf
-from django_turkeysms.delivery import deliver, refresh_status, retry_due, sweep_stuck
+from django_turkeysms.delivery import deliver
 from django_turkeysms.exceptions import CancelSend, IdempotencyConflict
+from django_turkeysms.maintenance import refresh_status, retry_due
+from django_turkeysms.maintenance import sweep as sweep_stuck
 from django_turkeysms.message import Category, SmsMessage, SmsStatus
 from django_turkeysms.models import REDACTED, SmsLog
-from django_turkeysms.preparing import Plan, prepare
 from django_turkeysms.signals import pre_send
+from django_turkeysms.tasks import queue_or_deliver
+from django_turkeysms.validation import ValidatedMessage, validate
 
 __all__ = [
     "deliver",
-    "log_plan",
+    "dispatch",
+    "log_message",
     "queue_message",
     "refresh_status",
     "retry_due",
     "send_message",
     "send_sms",
+    "send_validated",
     "sweep_stuck",
 ]
 
@@ -66,67 +73,78 @@ def send_sms(
 
 def send_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
     """Validate, log and send (or queue) ``message``; return its log rows."""
-    return send_plan(prepare(message, backend))
+    return send_validated(validate(message, backend))
 
 
-def send_plan(plan: Plan) -> list[SmsLog]:
-    """Log and send (or queue) a message :func:`prepare` validated; its log rows."""
-    rows, created = _log(plan)
+def send_validated(
+    validated: ValidatedMessage, *, transmit: Transmit | None = None
+) -> list[SmsLog]:
+    """Log and dispatch a message :func:`validate` passed; its log rows.
+
+    ``transmit`` replaces ``backend.send`` (provider-generated OTP codes).
+    """
+    rows, created = _log(validated)
     queued = [row.pk for row in rows if row.status == SmsStatus.QUEUED]
     if not (created and queued):
         return rows
-    delivered = {row.pk: row for row in _dispatch(plan, queued)}
+    texts = None
+    if validated.message.category == Category.OTP:
+        texts = dict.fromkeys(queued, validated.message.text)
+    dispatched = dispatch(
+        queued, texts=texts, transmit=transmit, run_after=validated.send_at
+    )
+    delivered = {row.pk: row for row in dispatched}
     return [delivered.get(row.pk, row) for row in rows]
+
+
+def dispatch(
+    ids: list[int],
+    *,
+    texts: Mapping[int, str] | None = None,
+    transmit: Transmit | None = None,
+    run_after: datetime | None = None,
+) -> list[SmsLog]:
+    """Hand logged rows to delivery; the rows delivered now.
+
+    Rows whose text exists only in memory (``texts``: one-time codes) are
+    delivered now; the others now, or — with ``ASYNC`` or a scheduled time —
+    through a task once the transaction commits (and none are returned yet).
+    """
+    if texts:
+        return deliver(ids, texts=texts, transmit=transmit)
+    return queue_or_deliver(ids, run_after=run_after)
 
 
 def queue_message(message: SmsMessage, *, backend: str = "default") -> list[SmsLog]:
     """Validate and log ``message`` without sending it; the caller delivers."""
-    return log_plan(prepare(message, backend))
+    return log_message(validate(message, backend))
 
 
-def log_plan(plan: Plan) -> list[SmsLog]:
-    """Log a message :func:`prepare` validated, without sending it; its log rows."""
-    rows, _created = _log(plan)
+def log_message(validated: ValidatedMessage) -> list[SmsLog]:
+    """Log a message :func:`validate` passed, without sending it; its log rows."""
+    rows, _created = _log(validated)
     return rows
 
 
-def _log(plan: Plan) -> tuple[list[SmsLog], bool]:
+def _log(validated: ValidatedMessage) -> tuple[list[SmsLog], bool]:
     """The message's rows, and whether this call created them (not a retried key)."""
-    if plan.message.idempotency_key:
-        earlier = _earlier_rows(plan)
+    if validated.message.idempotency_key:
+        earlier = _earlier_rows(validated)
         if earlier is not None:
             return earlier, False
-    rows = _create_rows(plan, uuid.uuid4())
+    rows = _create_rows(validated, uuid.uuid4())
     if rows is None:  # lost an idempotency race to a concurrent identical call
-        return _earlier_rows(plan) or [], False
+        return _earlier_rows(validated) or [], False
     return rows, True
 
 
-def _dispatch(plan: Plan, ids: list[int]) -> list[SmsLog]:
-    """Deliver now and return the delivered rows, or enqueue after commit (none yet)."""
-    if plan.message.category == Category.OTP:
-        # The text of an OTP message exists only in memory: deliver it now.
-        return deliver(ids, texts=dict.fromkeys(ids, plan.message.text))
-    return dispatch(ids, run_after=plan.send_at)
-
-
-def dispatch(ids: list[int], *, run_after: datetime | None = None) -> list[SmsLog]:
-    """Deliver logged rows now and return them; or, with ``ASYNC`` or a scheduled
-    time, enqueue them once the transaction commits (and return none yet)."""
-    if conf.ASYNC or run_after is not None:
-        from django_turkeysms.queueing import enqueue_on_commit
-
-        enqueue_on_commit(ids, run_after=run_after)
-        return []
-    return deliver(ids)
-
-
-def _create_rows(plan: Plan, batch: uuid.UUID) -> list[SmsLog] | None:
+def _create_rows(validated: ValidatedMessage, batch: uuid.UUID) -> list[SmsLog] | None:
     """One row per recipient, in one bulk INSERT; None if the key was taken meanwhile."""
     rows = [
-        _new_row(plan, e164, region, batch) for e164, region in plan.recipients.items()
+        _new_row(validated, e164, region, batch)
+        for e164, region in validated.recipients.items()
     ]
-    if not plan.message.idempotency_key:
+    if not validated.message.idempotency_key:
         created = SmsLog.objects.bulk_create(rows, batch_size=1000)
     else:
         try:
@@ -139,8 +157,10 @@ def _create_rows(plan: Plan, batch: uuid.UUID) -> list[SmsLog] | None:
     return created
 
 
-def _new_row(plan: Plan, recipient: str, region: str, batch: uuid.UUID) -> SmsLog:
-    message = plan.message
+def _new_row(
+    validated: ValidatedMessage, recipient: str, region: str, batch: uuid.UUID
+) -> SmsLog:
+    message = validated.message
     status, reason = SmsStatus.QUEUED, ""
     try:
         if pre_send.has_listeners(SmsMessage):
@@ -149,22 +169,22 @@ def _new_row(plan: Plan, recipient: str, region: str, batch: uuid.UUID) -> SmsLo
         status, reason = SmsStatus.CANCELLED, cancel.reason[:255]
     return SmsLog(
         recipient=recipient,
-        sender=plan.sender,
+        sender=validated.sender,
         body=_logged_body(message, final=status != SmsStatus.QUEUED),
-        language=plan.lang,
-        segments=plan.info.segments,
+        language=validated.lang,
+        segments=validated.info.segments,
         category=message.category,
-        content_type=plan.content_type,
-        backend=plan.backend_alias,
+        content_type=validated.content_type,
+        backend=validated.backend_alias,
         status=status,
         result_message=reason,
         country=region,
         created_at=timezone.now(),
-        send_at=plan.send_at,
+        send_at=validated.send_at,
         tag=message.tag,
-        metadata=plan.metadata,
+        metadata=validated.metadata,
         idempotency_key=message.idempotency_key or "",
-        fingerprint=plan.fingerprint,
+        fingerprint=validated.fingerprint,
         batch=batch,
     )
 
@@ -180,16 +200,16 @@ def _logged_body(message: SmsMessage, *, final: bool) -> str:
     return message.text
 
 
-def _earlier_rows(plan: Plan) -> list[SmsLog] | None:
+def _earlier_rows(validated: ValidatedMessage) -> list[SmsLog] | None:
     """Rows of an earlier call with the same idempotency key, if any."""
     rows = list(
-        SmsLog.objects.filter(idempotency_key=plan.message.idempotency_key).order_by(
-            "pk"
-        )
+        SmsLog.objects.filter(
+            idempotency_key=validated.message.idempotency_key
+        ).order_by("pk")
     )
     if not rows:
         return None
-    if rows[0].fingerprint != plan.fingerprint:
+    if rows[0].fingerprint != validated.fingerprint:
         raise IdempotencyConflict(
             "This idempotency key was already used for a different message; "
             "use a new key for a new message."

@@ -27,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from django_turkeysms import otp, otp_delivery, phone, phones
+from django_turkeysms import otp, otp_messages, phone, phones
 from django_turkeysms.auth import RESULT_ATTRIBUTE
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import OtpThrottled
@@ -188,7 +188,7 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
             masked_phone=phone.mask(self.state["phone"]),
             resend_wait=_resend_wait(self.state),
             countdown_template=_("You can ask for a new code in %s seconds."),
-            minutes=otp_delivery.ttl_minutes(),
+            minutes=otp_messages.ttl_minutes(),
             restart_url=self.restart_url(),
         )
         return context

@@ -11,10 +11,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from django_turkeysms import send_sms
+from django_turkeysms import send_sms, tasks
 from django_turkeysms.exceptions import InvalidMessage
 from django_turkeysms.models import SmsLog
-from django_turkeysms.queueing import batches, requeue_lost
+from django_turkeysms.tasks import batches, requeue_lost
 from tests.conftest import provider_settings
 
 NUMBER = "05321234567"
@@ -112,12 +112,11 @@ def test_lost_queued_rows_are_requeued(
 def test_task_backend_down_leaves_rows_for_the_sweeper(
     async_sandbox, monkeypatch, caplog
 ):
-    from django_turkeysms import queueing
 
     def broker_down(ids, run_after=None):
         raise ConnectionError("broker unreachable")
 
-    monkeypatch.setattr(queueing, "enqueue", broker_down)
+    monkeypatch.setattr(tasks, "enqueue", broker_down)
     with transaction.atomic():
         [log] = send_sms("Merhaba", NUMBER)  # the view itself does not fail
     log.refresh_from_db()

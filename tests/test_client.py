@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from django_turkeysms import _transport
+from django_turkeysms import transport
 from django_turkeysms.client import (
     RESULT_CODES,
     DeliveryState,
@@ -486,12 +486,12 @@ def test_calls_reuse_one_keep_alive_connection_per_thread(client, sandbox, caplo
 def test_thread_session_is_per_thread():
     sessions = []
     worker = threading.Thread(
-        target=lambda: sessions.append(_transport.thread_session())
+        target=lambda: sessions.append(transport.thread_session())
     )
     worker.start()
     worker.join()
-    assert sessions[0] is not _transport.thread_session()
-    assert _transport.thread_session() is _transport.thread_session()
+    assert sessions[0] is not transport.thread_session()
+    assert transport.thread_session() is transport.thread_session()
 
 
 def test_own_session_is_used(sandbox):
@@ -694,7 +694,7 @@ def test_ca_bundle_from_the_environment(monkeypatch, tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    assert _transport.environment_settings("https://turkeysms.com.tr")[1] == str(bundle)
+    assert transport.environment_settings("https://turkeysms.com.tr")[1] == str(bundle)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert _transport.environment_settings("https://turkeysms.com.tr")[1] is True
+    assert transport.environment_settings("https://turkeysms.com.tr")[1] is True

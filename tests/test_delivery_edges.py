@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 
-from django_turkeysms import _bulk, delivery, queueing, send_sms, sending, tasks
+from django_turkeysms import _bulk, delivery, maintenance, send_sms, sending, tasks
 from django_turkeysms.models import SmsLog
 from tests.factories import SmsLogFactory
 
@@ -95,23 +95,21 @@ def test_waiting_rows_are_reenqueued_only_where_the_backend_can_defer(
     row = SmsLogFactory(status=SmsLog.Status.QUEUED, next_attempt_at=when)
     enqueued = []
     monkeypatch.setattr(
-        queueing,
+        tasks,
         "enqueue",
         lambda ids, run_after=None: enqueued.append((ids, run_after)),
     )
-    queueing.enqueue_waiting(
-        [row.pk], delivered=[]
-    )  # the immediate backend cannot defer
+    tasks.enqueue_waiting([row.pk], delivered=[])  # the immediate backend cannot defer
     assert enqueued == []
     settings.TASKS = {
         "default": {"BACKEND": f"{settings.TASKS_MODULE}.backends.dummy.DummyBackend"}
     }
-    queueing.enqueue_waiting([row.pk], delivered=[])
+    tasks.enqueue_waiting([row.pk], delivered=[])
     assert enqueued == [([row.pk], when)]
     scheduled = SmsLogFactory(
         status=SmsLog.Status.QUEUED, send_at=when + timedelta(seconds=5)
     )
-    queueing.enqueue_waiting([scheduled.pk], delivered=[])
+    tasks.enqueue_waiting([scheduled.pk], delivered=[])
     assert enqueued[-1] == ([scheduled.pk], when + timedelta(seconds=5))
 
 
@@ -121,9 +119,9 @@ def test_nothing_is_reenqueued_when_every_row_was_settled(settings, monkeypatch)
     }
     sent = SmsLogFactory(status=SmsLog.Status.SENT)
     monkeypatch.setattr(
-        queueing, "enqueue", lambda ids, run_after=None: pytest.fail("enqueued")
+        tasks, "enqueue", lambda ids, run_after=None: pytest.fail("enqueued")
     )
-    queueing.enqueue_waiting([sent.pk], delivered=[sent])
+    tasks.enqueue_waiting([sent.pk], delivered=[sent])
 
 
 def test_rows_to_refresh():
@@ -131,8 +129,8 @@ def test_rows_to_refresh():
     other = SmsLogFactory()
     SmsLogFactory(provider_id="")
     SmsLogFactory(status=SmsLog.Status.DELIVERED)
-    assert queueing.rows_to_refresh([old.pk]) == [old]
-    assert set(queueing.rows_to_refresh(None)) == {old, other}
+    assert maintenance.rows_to_refresh([old.pk]) == [old]
+    assert set(maintenance.rows_to_refresh(None)) == {old, other}
 
 
 def test_refresh_statuses_task(sms_outbox):
@@ -151,7 +149,7 @@ def test_requeue_lost_delivers_directly_in_synchronous_mode(sms_outbox):
         provider_id="",
         created_at=timezone.now() - timedelta(hours=1),
     )
-    assert queueing.requeue_lost() == 1
+    assert tasks.requeue_lost() == 1
     row.refresh_from_db()
     assert row.status == SmsLog.Status.SENT
     assert len(sms_outbox) == 1

@@ -16,8 +16,8 @@ from django.core.management import call_command
 
 from django_turkeysms import send_sms
 from django_turkeysms.client import DeliveryState, TurkeySmsClient
-from django_turkeysms.delivery import refresh_status
 from django_turkeysms.exceptions import MalformedResponse, MissingMessageId
+from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.models import OtpChallenge, SmsLog
 from django_turkeysms.otp import VerifyResult, send_code, verify_code
 from django_turkeysms.signals import sms_failed

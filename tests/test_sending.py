@@ -9,13 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from django_turkeysms import SmsMessage, send_sms
-from django_turkeysms.delivery import (
-    backoff,
-    deliver,
-    refresh_status,
-    retry_due,
-    sweep_stuck,
-)
+from django_turkeysms.delivery import backoff, deliver
 from django_turkeysms.exceptions import (
     CancelSend,
     DeliveryUncertain,
@@ -23,6 +17,7 @@ from django_turkeysms.exceptions import (
     RateLimited,
 )
 from django_turkeysms.models import REDACTED, SmsLog
+from django_turkeysms.sending import refresh_status, retry_due, sweep_stuck
 from django_turkeysms.signals import pre_send, sms_failed, sms_sent, sms_status_changed
 from tests.conftest import provider_settings
 

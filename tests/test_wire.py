@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from django_turkeysms import _wire
+from django_turkeysms import wire
 from django_turkeysms.exceptions import MalformedResponse
 
 PRINT_R_SEND = """Array
@@ -27,22 +27,22 @@ PRINT_R_SEND = """Array
 
 @pytest.mark.parametrize("value", [True, "true", "TRUE", " true ", 1, "1"], ids=repr)
 def test_result_true_forms(value):
-    assert _wire.as_result(value) is True
+    assert wire.as_result(value) is True
 
 
 @pytest.mark.parametrize("value", [False, "false", "False", 0, "0", ""], ids=repr)
 def test_result_false_forms(value):
-    assert _wire.as_result(value) is False
+    assert wire.as_result(value) is False
 
 
 @pytest.mark.parametrize("value", [None, 2, "yes", "ok", 1.5, [], {}], ids=repr)
 def test_result_other_values_are_malformed(value):
     with pytest.raises(MalformedResponse, match="Unexpected 'result' value"):
-        _wire.as_result(value)
+        wire.as_result(value)
 
 
 def test_print_r_body_parses_to_strings():
-    data = _wire.parse_body(PRINT_R_SEND)
+    data = wire.parse_body(PRINT_R_SEND)
     assert data["result"] == "true"
     assert data["sms_id"] == "0001000007721"
     assert data["result_message"] == "The message was sent successfully"
@@ -51,7 +51,7 @@ def test_print_r_body_parses_to_strings():
 
 def test_print_r_nested_array_and_empty_value():
     body = "Array\n(\n    [result] => false\n    [result_message] =>\n    [extra] => Array\n        (\n            [a] => 1\n        )\n\n)\n"
-    data = _wire.parse_body(body)
+    data = wire.parse_body(body)
     assert data == {"result": "false", "result_message": "", "extra": {"a": "1"}}
 
 
@@ -66,12 +66,12 @@ def test_print_r_nested_array_and_empty_value():
 )
 def test_truncated_print_r_is_malformed(body):
     with pytest.raises(MalformedResponse, match="truncated"):
-        _wire.parse_body(body)
+        wire.parse_body(body)
 
 
 def test_json_object_body():
     body = json.dumps({"result": "true", "sms_id": 1000007721, "number_of_sms": "2"})
-    assert _wire.parse_body(body)["sms_id"] == 1000007721
+    assert wire.parse_body(body)["sms_id"] == 1000007721
 
 
 @pytest.mark.parametrize(
@@ -88,12 +88,12 @@ def test_json_object_body():
 )
 def test_unusable_bodies_are_malformed(body, message):
     with pytest.raises(MalformedResponse, match=message):
-        _wire.parse_body(body)
+        wire.parse_body(body)
 
 
 def test_utf8_bom_is_dropped_and_latin5_is_tolerated():
-    assert _wire.decode_body(b"\xef\xbb\xbf{}") == "{}"
-    assert _wire.decode_body("ğışİ".encode("iso-8859-9")) == "ğışİ"
+    assert wire.decode_body(b"\xef\xbb\xbf{}") == "{}"
+    assert wire.decode_body("ğışİ".encode("iso-8859-9")) == "ğışİ"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_utf8_bom_is_dropped_and_latin5_is_tolerated():
     ids=repr,
 )
 def test_identifiers_are_kept_as_text(value, expected):
-    assert _wire.as_text(value) == expected
+    assert wire.as_text(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_identifiers_are_kept_as_text(value, expected):
     ids=repr,
 )
 def test_counters(value, expected):
-    assert _wire.as_count(value) == expected
+    assert wire.as_count(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_counters(value, expected):
     ids=repr,
 )
 def test_amounts(value, expected):
-    assert _wire.as_decimal(value) == expected
+    assert wire.as_decimal(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -173,7 +173,7 @@ def test_amounts(value, expected):
 )
 def test_bad_amounts_are_malformed(value):
     with pytest.raises(MalformedResponse, match="Unexpected amount"):
-        _wire.as_decimal(value)
+        wire.as_decimal(value)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +183,7 @@ def test_bad_amounts_are_malformed(value):
 )
 def test_otp_codes_keep_their_digits(value, expected):
     """A JSON number lost the leading zeros the SMS shows: they are put back."""
-    assert _wire.as_otp_code(value, digits=6) == expected
+    assert wire.as_otp_code(value, digits=6) == expected
 
 
 @pytest.mark.parametrize(
@@ -193,4 +193,4 @@ def test_otp_codes_keep_their_digits(value, expected):
 )
 def test_otp_codes_that_cannot_be_typed_are_malformed(value):
     with pytest.raises(MalformedResponse, match="6-digit otp_code"):
-        _wire.as_otp_code(value, digits=6)
+        wire.as_otp_code(value, digits=6)

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from django_turkeysms.delivery import refresh_status
+from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.models import SmsLog, VerifiedPhone
 from django_turkeysms.sending import send_sms
 from example_project.sample_data import replace_sample_data

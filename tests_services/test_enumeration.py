@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from django_turkeysms import otp_delivery
+from django_turkeysms import background
 from django_turkeysms.models import OtpChallenge, VerifiedPhone
 from django_turkeysms.sandbox.process import SandboxProcess
 from tests import figures
@@ -87,7 +87,7 @@ def test_known_and_unknown_numbers_look_the_same(provider):
         assert known_shape == unknown_shape
         times["known"].append(times_known)
         times["unknown"].append(times_unknown)
-    otp_delivery.wait_for_background()
+    background.wait()
     sends = provider.stats()["sends_by_number"]
     assert sorted(sends) == sorted(phone[1:] for phone in known)  # only known ones
     assert OtpChallenge.objects.count() == 2 * REQUESTS  # the same work for both

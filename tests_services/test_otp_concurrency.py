@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from django_turkeysms import otp
+from django_turkeysms import background, otp
 from django_turkeysms.exceptions import OtpThrottled
 from django_turkeysms.models import OtpChallenge
 from django_turkeysms.otp import VerifyResult
@@ -163,11 +163,10 @@ def test_verify_racing_a_resend(services, monkeypatch):  # §3.3-6
 def test_background_delivery_after_commit(settings, sms_outbox):
     """The default OTP_DELIVERY: the SMS leaves from a pool thread after commit
     (on PostgreSQL, where that thread's connection can be closed)."""
-    from django_turkeysms import otp_delivery
     from django_turkeysms.models import SmsLog
 
     settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DELIVERY": "background"}
     otp.send_code(PHONE, purpose="login")
-    otp_delivery.wait_for_background()
+    background.wait()
     assert len(sms_outbox) == 1
     assert SmsLog.objects.get().status == "sent"

@@ -14,7 +14,8 @@ import pytest
 from django.db import connection, transaction
 
 from django_turkeysms import send_sms
-from django_turkeysms.delivery import deliver, refresh_status
+from django_turkeysms.delivery import deliver
+from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.models import SmsLog
 from tests import figures
 

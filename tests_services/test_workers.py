@@ -181,7 +181,7 @@ def test_transient_failure_is_retried_by_the_worker(services, workers):
 def test_a_task_delivered_twice_sends_once(services, workers):
     services.configure(ASYNC=True, TASK_BACKEND="db")
     logs = send_in_transaction("Merhaba", numbers(10))
-    from django_turkeysms.queueing import enqueue
+    from django_turkeysms.tasks import enqueue
 
     enqueue([log.pk for log in logs])  # the same rows, a second task
     workers.start("db", 2)

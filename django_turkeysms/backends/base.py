@@ -1,15 +1,21 @@
-"""The interface every SMS backend implements."""
+"""The interface every SMS backend implements, and sending many messages through
+one backend (a bounded thread pool)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from types import TracebackType
 from typing import Any, ClassVar
 
 from django.core.checks import CheckMessage
 
 from django_turkeysms.exceptions import (
+    DeliveryUncertain,
     InvalidSmsBackend,
+    MissingMessageId,
     SmsSendError,
     UnsupportedFeature,
 )
@@ -20,6 +26,13 @@ from django_turkeysms.message import (
     SendResult,
     StatusResult,
 )
+
+logger = logging.getLogger(__name__)
+
+#: What sending one message gave: the backend's result, or the error (not raised).
+Outcome = SendResult | SmsSendError
+#: How one prepared message is sent; ``backend.send`` unless a caller says otherwise.
+Transmit = Callable[["BaseSmsBackend", PreparedSms], SendResult]
 
 
 class BaseSmsBackend:
@@ -93,8 +106,6 @@ class BaseSmsBackend:
     ) -> list[SendResult | SmsSendError]:
         """Send several messages over one opened backend, one after the other;
         errors are returned in place (as the delivery path does)."""
-        from django_turkeysms.delivery import send_all  # delivery builds on backends
-
         return send_all(self, list(messages), max_workers=1)
 
     # -- optional features ------------------------------------------------------
@@ -123,3 +134,61 @@ class BaseSmsBackend:
     def check(self) -> list[CheckMessage]:
         """System-check messages about this backend's own options."""
         return []
+
+
+# -- sending many messages through one backend --------------------------------------
+
+
+def send_all(
+    backend: BaseSmsBackend,
+    messages: Sequence[PreparedSms | SmsSendError],
+    *,
+    max_workers: int,
+    transmit: Transmit | None = None,
+) -> list[Outcome]:
+    """Send through one opened backend, at most ``max_workers`` at a time.
+
+    Each worker thread keeps its own keep-alive connection, so no more than
+    ``max_workers`` connections are opened. Errors are returned, not raised.
+    """
+    workers = min(max_workers, len(messages))
+    attempt = partial(_attempt, backend, transmit or type(backend).send)
+    with backend:
+        if workers <= 1:
+            return [attempt(message) for message in messages]
+        with ThreadPoolExecutor(workers, thread_name_prefix="turkeysms") as pool:
+            return list(pool.map(attempt, messages))
+
+
+def _attempt(
+    backend: BaseSmsBackend, transmit: Transmit, message: PreparedSms | SmsSendError
+) -> Outcome:
+    if isinstance(message, SmsSendError):
+        return message
+    try:
+        result = transmit(backend, message)
+    except SmsSendError as exc:
+        return exc
+    except Exception as exc:  # a backend bug must not lose the row's state
+        logger.exception("SMS backend %r raised an unexpected error", backend.alias)
+        return _unexpected(exc)
+    if backend.supports_status_lookup and not result.provider_id:
+        return _untracked(result)
+    return result
+
+
+def _untracked(result: SendResult) -> SmsSendError:
+    """An accepted message without a provider id: UNKNOWN, not SENT.
+
+    SENT promises a delivery report that this row can never get, and would hide
+    it among rows awaiting one; FAILED would invite a resend of a message that
+    has most likely gone out. UNKNOWN is the state for "may have been sent,
+    cannot be confirmed": never re-sent automatically, listed for a person.
+    """
+    return MissingMessageId(code=result.code, response_data=result.raw)
+
+
+def _unexpected(exc: BaseException) -> SmsSendError:
+    return DeliveryUncertain(
+        f"The backend raised {type(exc).__name__}; the SMS may have been sent."
+    )

@@ -9,8 +9,13 @@ from typing import Any, ClassVar
 
 import django_turkeysms
 from django_turkeysms.backends.base import BaseSmsBackend
-from django_turkeysms.client import DeliveryState
-from django_turkeysms.message import Balance, PreparedSms, SendResult, StatusResult
+from django_turkeysms.message import (
+    Balance,
+    DeliveryState,
+    PreparedSms,
+    SendResult,
+    StatusResult,
+)
 
 _ids = itertools.count(1)
 _lock = threading.Lock()

@@ -13,10 +13,11 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from django_turkeysms.conf import conf
-from django_turkeysms.delivery import retry_due, sweep_stuck
+from django_turkeysms.maintenance import retry_due
+from django_turkeysms.maintenance import sweep as sweep_stuck
 from django_turkeysms.models import SmsLog
-from django_turkeysms.queueing import requeue_lost
 from django_turkeysms.sandbox import Sandbox
+from django_turkeysms.tasks import requeue_lost
 from tests import figures
 
 FINAL = {

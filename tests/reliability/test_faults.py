@@ -31,8 +31,8 @@ from django.utils import timezone
 from django_turkeysms import otp, send_sms
 from django_turkeysms._compat import task_backends
 from django_turkeysms.conf import conf
-from django_turkeysms.delivery import retry_due
 from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.maintenance import retry_due
 from django_turkeysms.models import OtpChallenge, SmsLog
 from django_turkeysms.otp import VerifyResult
 from django_turkeysms.sandbox import Sandbox

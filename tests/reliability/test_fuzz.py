@@ -25,7 +25,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from django_turkeysms import _wire, phone
+from django_turkeysms import phone, wire
 from django_turkeysms.client import (
     RESULT_CODES,
     SUCCESS_CODES,
@@ -140,7 +140,7 @@ def print_r(data: dict[str, Any]) -> str:
 
 def print_r_of(data: dict[str, Any]) -> str:
     """A provider object as print_r text (values as the wire reader shows them)."""
-    return print_r({key: _wire.as_text(value) for key, value in data.items()})
+    return print_r({key: wire.as_text(value) for key, value in data.items()})
 
 
 print_r_bodies = print_r_arrays.map(print_r) | provider_objects.map(print_r_of)
@@ -206,17 +206,17 @@ body_bytes = st.one_of(
 
 def _parsed(text: str) -> dict[str, Any] | MalformedResponse:
     try:
-        return _wire.parse_body(text)
+        return wire.parse_body(text)
     except MalformedResponse as exc:
         return exc
 
 
 @given(body_bytes)
 def test_decode_then_parse_any_bytes(body: bytes) -> None:
-    text = _wire.decode_body(body)
+    text = wire.decode_body(body)
     assert isinstance(text, str)
     assert isinstance(_parsed(text), (dict, MalformedResponse))
-    _ran("_wire.decode_body + parse_body (bytes)")
+    _ran("wire.decode_body + parse_body (bytes)")
 
 
 @given(json_bodies | near_misses(json_bodies))
@@ -231,13 +231,13 @@ def test_parse_json_shaped_bodies(text: str) -> None:
         assert isinstance(outcome, dict) and json.dumps(outcome) == json.dumps(expected)
     elif not text.strip().startswith("Array"):  # a mutation may start a print_r
         assert isinstance(outcome, MalformedResponse)
-    _ran("_wire.parse_body (JSON-shaped)")
+    _ran("wire.parse_body (JSON-shaped)")
 
 
 @given(print_r_arrays)
 def test_print_r_round_trip(data: dict[str, Any]) -> None:
-    assert _wire.parse_body(print_r(data)) == data
-    _ran("_wire.parse_body (print_r round trip)")
+    assert wire.parse_body(print_r(data)) == data
+    _ran("wire.parse_body (print_r round trip)")
 
 
 @given(near_misses(print_r_bodies) | print_r_bodies | other_bodies)
@@ -246,28 +246,28 @@ def test_parse_print_r_shaped_bodies(text: str) -> None:
     assert isinstance(outcome, (dict, MalformedResponse))
     if isinstance(outcome, dict):
         assert all(isinstance(key, str) for key in outcome)
-    _ran("_wire.parse_body (print_r-shaped)")
+    _ran("wire.parse_body (print_r-shaped)")
 
 
 @given(json_values)
 def test_field_readers(value: object) -> None:
-    text = _wire.as_text(value)
+    text = wire.as_text(value)
     assert isinstance(text, str)
-    count = _wire.as_count(value)
+    count = wire.as_count(value)
     assert count is None or isinstance(count, int)
     try:
-        result = _wire.as_result(value)
+        result = wire.as_result(value)
     except MalformedResponse:
         pass
     else:
-        assert text.lower() in (_wire.TRUE_VALUES if result else _wire.FALSE_VALUES)
+        assert text.lower() in (wire.TRUE_VALUES if result else wire.FALSE_VALUES)
     try:
-        amount = _wire.as_decimal(value)
+        amount = wire.as_decimal(value)
     except MalformedResponse:
         pass
     else:
         assert isinstance(amount, Decimal) and amount.is_finite()
-    _ran("_wire.as_result/as_text/as_count/as_decimal")
+    _ran("wire.as_result/as_text/as_count/as_decimal")
 
 
 # == the client's response handling =================================================

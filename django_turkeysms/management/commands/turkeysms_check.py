@@ -18,7 +18,7 @@ from django_turkeysms.management.commands._util import (
     command_error,
     load_backend,
 )
-from django_turkeysms.preparing import check_sender
+from django_turkeysms.validation import check_sender
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Send the queued messages whose retry time has come (``delivery.deliver_due``).
+"""Send the queued messages whose retry time has come (``maintenance.deliver_due``).
 
 A command of its own rather than an option of ``turkeysms_send`` (which composes
 new messages) or ``turkeysms_status`` (which looks up sent ones): it is the job a
@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import ngettext
 
-from django_turkeysms import delivery
+from django_turkeysms import maintenance
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.management.commands._report import EXIT_STATUS_HELP, Report
 from django_turkeysms.management.commands._util import command_error
@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            rows = delivery.deliver_due(limit=max(options["limit"], 1))
+            rows = maintenance.deliver_due(limit=max(options["limit"], 1))
         except (TurkeySmsError, ImproperlyConfigured) as exc:
             raise command_error(exc) from exc
         ids = [row.pk for row in rows]

@@ -24,8 +24,13 @@ from django_turkeysms.management.commands._util import (
     one_line,
 )
 from django_turkeysms.message import Category, SmsMessage
-from django_turkeysms.preparing import Plan, check_text, normalize_recipients, prepare
-from django_turkeysms.sending import send_plan
+from django_turkeysms.sending import send_validated
+from django_turkeysms.validation import (
+    ValidatedMessage,
+    check_text,
+    normalize_recipients,
+    validate,
+)
 
 #: Recipients per send call: bounds the rows and the memory of one call.
 BATCH_SIZE = 500
@@ -101,7 +106,7 @@ class Command(BaseCommand):
                 % {"count": self.skipped}
             )
 
-    def _plans(self, options: dict[str, Any]) -> list[Plan]:
+    def _plans(self, options: dict[str, Any]) -> list[ValidatedMessage]:
         """Every message to send, validated before anything is sent."""
         size = max(1, min(BATCH_SIZE, conf.MAX_RECIPIENTS))
         messages = [
@@ -111,7 +116,7 @@ class Command(BaseCommand):
             for text, recipients in self._groups(options).items()
             for batch in batches(list(recipients), size)
         ]
-        return [prepare(message, self.alias) for message in messages]
+        return [validate(message, self.alias) for message in messages]
 
     def _groups(self, options: dict[str, Any]) -> Groups:
         text: str | None = options["text"]
@@ -132,14 +137,14 @@ class Command(BaseCommand):
             )
         return rows.groups
 
-    def _send(self, plans: list[Plan], report: Report) -> None:
+    def _send(self, plans: list[ValidatedMessage], report: Report) -> None:
         total = sum(len(plan.recipients) for plan in plans)
         progress = Progress(
             self.stderr, total, _("Sending"), enabled=self.verbosity > 0
         )
         try:
             for plan in plans:
-                rows = send_plan(plan)  # validated once, in _plans()
+                rows = send_validated(plan)  # validated once, in _plans()
                 report.add([row.pk for row in rows])
                 progress.advance(len(plan.recipients))
         finally:  # on an error, still say what was sent before it
@@ -148,7 +153,7 @@ class Command(BaseCommand):
         for line in report.next_steps():
             self.stdout.write(line)
 
-    def _estimate(self, plans: list[Plan]) -> None:
+    def _estimate(self, plans: list[ValidatedMessage]) -> None:
         texts: dict[str, tuple[SegmentInfo, int]] = {}
         for plan in plans:
             info, count = texts.get(plan.message.text, (plan.info, 0))

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from django_turkeysms import delivery, queueing
+from django_turkeysms import maintenance, tasks
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.management.commands._util import (
@@ -58,8 +58,8 @@ class Command(BaseCommand):
             raise command_error(exc) from exc
 
     def _sweep(self) -> None:
-        counts = delivery.sweep_stuck()
-        counts["requeued"] = queueing.requeue_lost()
+        counts = maintenance.sweep()
+        counts["requeued"] = tasks.requeue_lost()
         self.stdout.write(
             f"Swept: {counts['reconciled']} reconciled, {counts['unknown']} marked unknown, "
             f"{counts['requeued']} re-queued."
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         size = conf.STATUS_BATCH_SIZE
         for start in range(0, len(ids), size):
             batch = list(SmsLog.objects.filter(pk__in=ids[start : start + size]))
-            totals.update(delivery.refresh_status(batch))
+            totals.update(maintenance.refresh_status(batch))
             progress.advance(len(batch))
         progress.finish()
         summary = ", ".join(

@@ -31,6 +31,7 @@ from django_turkeysms.exceptions import (
 )
 from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import CONTENT_TYPES, LANGUAGES, Category, SmsMessage
+from django_turkeysms.tasks import supports_defer
 
 # Alphanumeric sender IDs are limited to 11 characters by GSM 03.40; numeric ones
 # (e.g. an 0850 number) may be longer.
@@ -39,8 +40,8 @@ _NUMERIC_SENDER = re.compile(r"^\+?[0-9]{3,16}$")
 
 
 @dataclass(frozen=True)
-class Plan:
-    """A validated message, ready to be logged and sent."""
+class ValidatedMessage:
+    """A message that passed every check, ready to be logged and sent."""
 
     message: SmsMessage
     recipients: dict[str, str]  # E.164 → ISO region, in the caller's order
@@ -57,7 +58,7 @@ class Plan:
         return self.info.lang
 
 
-def prepare(message: SmsMessage, backend_alias: str) -> Plan:
+def validate(message: SmsMessage, backend_alias: str) -> ValidatedMessage:
     """Validate ``message`` for the backend under ``backend_alias``."""
     backend = sms_backends[backend_alias]
     recipients = normalize_recipients(message.to)
@@ -65,7 +66,7 @@ def prepare(message: SmsMessage, backend_alias: str) -> Plan:
     sender = check_sender(message.sender, backend)
     check_category(message.category)
     metadata = check_extras(message)
-    return Plan(
+    return ValidatedMessage(
         message=message,
         recipients=recipients,
         sender=sender,
@@ -191,8 +192,6 @@ def check_send_at(send_at: datetime | None) -> datetime | None:
         raise InvalidMessage("send_at must be a timezone-aware datetime.")
     if send_at <= timezone.now():
         return None
-    from django_turkeysms.queueing import supports_defer
-
     if not supports_defer():
         raise InvalidMessage(
             f"send_at needs a task backend that can defer tasks; TASKS[{conf.TASK_BACKEND!r}] "

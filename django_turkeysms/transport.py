@@ -25,6 +25,7 @@ import os
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +44,7 @@ from .exceptions import (
 )
 from .redaction import mask_text
 
-_state = threading.local()
+_sessions = threading.local()
 
 
 class _QuerySecretFilter(logging.Filter):
@@ -69,36 +70,54 @@ def install_log_filter() -> None:
         logger.addFilter(_QuerySecretFilter())
 
 
-# -- write tracking -----------------------------------------------------------------
+# -- did the request leave? ----------------------------------------------------------
+
+#: The attribute set on an exception raised while connecting or writing: the
+#: provider cannot have seen that request.
+UNSENT = "turkeysms_request_unsent"
 
 
-def _mark_write_failed() -> None:
-    _state.write_failed = True
+def _mark_unsent(exc: BaseException) -> None:
+    setattr(exc, UNSENT, True)
 
 
-def reset_write_state() -> None:
-    _state.write_failed = False
-
-
-def write_failed() -> bool:
-    return bool(getattr(_state, "write_failed", False))
+def request_unsent(exc: BaseException) -> bool:
+    """Whether the chain of ``exc`` holds an error of a request that never left."""
+    return _in_chain(exc, lambda error: getattr(error, UNSENT, False) is True)
 
 
 class _TrackingMixin:
-    """Marks the thread's request as unsent when connecting or writing fails."""
+    """Marks the errors of a request that did not leave: a failed connect or write.
+
+    urllib3 swallows some errors raised while writing (a reset, a broken pipe) and
+    reads the response anyway; the read then fails. The connection remembers the
+    failed write, so that the read's error is marked too.
+    """
+
+    _write_failed = False
 
     def connect(self) -> None:
         try:
             super().connect()  # type: ignore[misc]
-        except BaseException:
-            _mark_write_failed()
+        except BaseException as exc:
+            _mark_unsent(exc)
             raise
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        self._write_failed = False
         try:
             super().request(*args, **kwargs)  # type: ignore[misc]
-        except OSError:
-            _mark_write_failed()
+        except OSError as exc:
+            self._write_failed = True
+            _mark_unsent(exc)
+            raise
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        except BaseException as exc:
+            if self._write_failed:
+                _mark_unsent(exc)
             raise
 
 
@@ -185,10 +204,10 @@ def prepare(
 
 def thread_session() -> requests.Session:
     """The calling thread's keep-alive session, created on first use."""
-    session: requests.Session | None = getattr(_state, "session", None)
+    session: requests.Session | None = getattr(_sessions, "session", None)
     if session is None:
         session = new_session()
-        _state.session = session
+        _sessions.session = session
     return session
 
 
@@ -197,6 +216,12 @@ def thread_session() -> requests.Session:
 
 def _never_connected(exc: BaseException) -> bool:
     """True when the chain of ``exc`` shows the TCP connection was never made."""
+    return _in_chain(exc, lambda error: isinstance(error, NewConnectionError))
+
+
+def _in_chain(exc: BaseException, test: Callable[[BaseException], bool]) -> bool:
+    """Whether ``test`` holds for ``exc`` or any error it wraps: causes, contexts,
+    arguments and urllib3's ``reason``."""
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
     while stack:
@@ -204,7 +229,7 @@ def _never_connected(exc: BaseException) -> bool:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, NewConnectionError):
+        if test(current):
             return True
         stack.extend([current.__cause__, current.__context__])
         stack.extend(a for a in current.args if isinstance(a, BaseException))
@@ -214,7 +239,7 @@ def _never_connected(exc: BaseException) -> bool:
 
 def classify_transport_error(exc: requests.RequestException) -> type[SmsSendError]:
     """Map a requests exception to ProviderUnavailable or DeliveryUncertain."""
-    if write_failed():
+    if request_unsent(exc):
         return ProviderUnavailable
     transient = (
         requests.ConnectTimeout,
@@ -237,7 +262,7 @@ def describe_transport_error(exc: requests.RequestException, *, url: str) -> str
     kind, address = type(exc).__name__, server_address(url)
     if _never_connected(exc):
         return f"{kind}: could not connect to {address}"
-    if write_failed():
+    if request_unsent(exc):
         return f"{kind}: the connection to {address} failed before the request was sent"
     if isinstance(exc, requests.Timeout):
         return f"{kind}: no answer from {address} within the timeout"

@@ -1,0 +1,94 @@
+"""An in-process thread pool for work that must leave the request path.
+
+Jobs start once the transaction commits and, inside a request, once the response
+is finished: a request that queues a job takes no longer than one that does not.
+Used for OTP messages (``OTP_DELIVERY = "background"``), whose text exists only
+in memory and so cannot wait for a task worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from django.db import connections, transaction
+
+#: Threads of the pool; each holds its own database connection while it works.
+WORKERS = 4
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_requests = threading.local()
+
+
+def after_response(job: Callable[[], object]) -> None:
+    """Run ``job`` in the pool after the transaction commits and the response ends."""
+    transaction.on_commit(partial(_after_commit, job))
+
+
+def request_started(**kwargs: Any) -> None:
+    """A request begins on this thread: jobs wait for its end (``request_started``)."""
+    _flush()  # a request that ended without request_finished
+    _requests.depth = getattr(_requests, "depth", 0) + 1
+
+
+def request_finished(**kwargs: Any) -> None:
+    """The response is finished: start the jobs this thread's requests queued."""
+    _requests.depth = max(getattr(_requests, "depth", 0) - 1, 0)
+    _flush()
+
+
+def wait() -> None:
+    """Block until every queued job has finished (tests, demos, shutdown)."""
+    global _executor
+    _flush()
+    with _executor_lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
+def _after_commit(job: Callable[[], object]) -> None:
+    if getattr(_requests, "depth", 0):
+        _pending().append(job)
+    else:
+        _submit(job)
+
+
+def _pending() -> list[Callable[[], object]]:
+    pending: list[Callable[[], object]] | None = getattr(_requests, "pending", None)
+    if pending is None:
+        pending = _requests.pending = []
+    return pending
+
+
+def _flush() -> None:
+    jobs = _pending()
+    while jobs:
+        _submit(jobs.pop(0))
+
+
+def _submit(job: Callable[[], object]) -> None:
+    _pool().submit(_closing_connections, job)
+
+
+def _closing_connections(job: Callable[[], object]) -> None:
+    try:
+        job()
+    finally:
+        connections.close_all()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=WORKERS, thread_name_prefix="turkeysms-background"
+            )
+            atexit.register(_executor.shutdown, wait=True)
+        return _executor
