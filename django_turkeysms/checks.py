@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from django_turkeysms import limits, otp
+from django_turkeysms._compat import task_backends
 from django_turkeysms.conf import DEFAULTS, conf
 from django_turkeysms.handler import sms_backends
 
@@ -154,8 +155,6 @@ def check_tasks(
     """With ``ASYNC`` on, the task backend exists, runs tasks and can defer."""
     if not conf.ASYNC:
         return []
-    from django_turkeysms._compat import task_backends
-
     alias = conf.TASK_BACKEND
     try:
         backend = task_backends[alias]

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import translation
 
-from django_turkeysms import dashboard
-from django_turkeysms.dashboard import FRAME, POINT_RADIUS, Day
+from django_turkeysms.admin import dashboard
+from django_turkeysms.admin.dashboard import FRAME, POINT_RADIUS, Day
 
 TODAY = date(2026, 11, 29)
 

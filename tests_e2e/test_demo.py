@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import run_demo
 
-from django_turkeysms.dashboard import daily_stats
+from django_turkeysms.admin.dashboard import daily_stats
 from django_turkeysms.models import SmsLog
 from example_project.sample_data import (
     SAMPLE_SENDER,

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from django_turkeysms import paginator
+from django_turkeysms.admin import paginator
 from django_turkeysms.models import SmsLog
 
 pytestmark = pytest.mark.django_db

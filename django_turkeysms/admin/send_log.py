@@ -1,5 +1,5 @@
-"""The Django admin: a read-only send log that stays fast on a year of traffic,
-status lookups, a compose page, a dashboard, and the OTP tables.
+"""The send log: read-only, fast on a year of traffic, with status lookups, retries,
+and entries in the admin index for the compose page and the dashboard.
 
 Fast at a million rows: no full-table ``COUNT`` (an estimate on PostgreSQL), no
 ``date_hierarchy`` (``DISTINCT date_trunc``), filters whose options come from
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
@@ -22,16 +21,17 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from django_turkeysms import admin_views, otp, phone
-from django_turkeysms.admin_views import configured_senders
+from django_turkeysms import phone
+from django_turkeysms.admin import pages
+from django_turkeysms.admin.columns import short_datetime
+from django_turkeysms.admin.dashboard import STATUS_COLOURS
+from django_turkeysms.admin.filters import BackendFilter, CreatedFilter, SenderFilter
+from django_turkeysms.admin.paginator import EstimatedCountPaginator
 from django_turkeysms.conf import conf
-from django_turkeysms.dashboard import STATUS_COLOURS
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import InvalidPhoneNumber
 from django_turkeysms.maintenance import refresh_status
@@ -44,7 +44,6 @@ from django_turkeysms.models import (
     SmsLog,
     VerifiedPhone,
 )
-from django_turkeysms.paginator import EstimatedCountPaginator
 from django_turkeysms.sending import dispatch
 
 if TYPE_CHECKING:
@@ -58,69 +57,6 @@ else:  # ModelAdmin is generic for type checkers only
     )
 
 RETRYABLE = (SmsLog.Status.FAILED, SmsLog.Status.UNKNOWN)
-
-
-# -- filters whose options never need a query -------------------------------------------
-
-
-class CreatedFilter(admin.SimpleListFilter):
-    title = _("created")
-    parameter_name = "created"
-    ranges = {"1d": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [
-            ("1d", _("Last 24 hours")),
-            ("7d", _("Last 7 days")),
-            ("30d", _("Last 30 days")),
-            ("90d", _("Last 90 days")),
-            ("365d", _("Last year")),
-        ]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        days = self.ranges.get(self.value() or "")
-        if days is None:
-            return queryset
-        return queryset.filter(created_at__gte=timezone.now() - timedelta(days=days))
-
-
-class BackendFilter(admin.SimpleListFilter):
-    title = _("backend")
-    parameter_name = "backend"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(alias, alias) for alias in conf.BACKENDS]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(backend=self.value()) if self.value() else queryset
-
-
-class SenderFilter(admin.SimpleListFilter):
-    title = _("sender ID")
-    parameter_name = "sender"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [(sender, sender) for sender in configured_senders()]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(sender=self.value()) if self.value() else queryset
-
-
-def short_datetime(value: datetime | None) -> str:
-    """A list cell's date and time: the short forms keep the columns narrow
-    enough to fit a 1,280 px window beside the admin's sidebar and filters; a
-    narrow column breaks the line between the date and the time only."""
-    if value is None:
-        return "—"
-    local = timezone.localtime(value)
-    return format_html(
-        '<span class="turkeysms-nowrap">{}</span> <span class="turkeysms-nowrap">{}</span>',
-        date_format(local, "SHORT_DATE_FORMAT"),
-        time_format(local, "TIME_FORMAT"),
-    )
-
-
-# -- the send log -----------------------------------------------------------------------------
 
 
 @admin.register(SmsLog)
@@ -277,7 +213,7 @@ class SmsLogAdmin(LogAdminBase):
 
     @admin.display(description=_("encoding"))
     def encoding(self, obj: SmsLog) -> str:
-        return str(admin_views.ENCODING_NAMES[SmsLang(obj.language).name])
+        return str(pages.ENCODING_NAMES[SmsLang(obj.language).name])
 
     @admin.display(description=_("text"))
     def shown_body(self, obj: SmsLog) -> str:
@@ -318,7 +254,7 @@ class SmsLogAdmin(LogAdminBase):
 
     @admin.action(description=_("Refresh delivery status"), permissions=["refresh"])
     def refresh_statuses(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        admin_views.refresh_and_report(self, request, queryset)
+        pages.refresh_and_report(self, request, queryset)
 
     @admin.action(
         description=_("Retry failed or unknown messages"), permissions=["retry"]
@@ -331,7 +267,7 @@ class SmsLogAdmin(LogAdminBase):
             self._retry(request, rows, skipped=queryset.count() - len(rows))
             return None
         context = {
-            **admin_views.page_context(self, request, gettext("Retry messages?")),
+            **pages.page_context(self, request, gettext("Retry messages?")),
             "rows": rows,
             "skipped": queryset.count() - len(rows),
             "unknown": sum(row.status == SmsLog.Status.UNKNOWN for row in rows),
@@ -377,12 +313,12 @@ class SmsLogAdmin(LogAdminBase):
         return [
             path(
                 "send/",
-                wrap(admin_views.ComposeView.as_view(model_admin=self)),
+                wrap(pages.ComposeView.as_view(model_admin=self)),
                 name="django_turkeysms_smslog_send",
             ),
             path(
                 "dashboard/",
-                wrap(admin_views.DashboardView.as_view(model_admin=self)),
+                wrap(pages.DashboardView.as_view(model_admin=self)),
                 name="django_turkeysms_smslog_dashboard",
             ),
             path(
@@ -409,178 +345,10 @@ class SmsLogAdmin(LogAdminBase):
             gettext("Status: %(status)s (%(outcome)s).")
             % {
                 "status": obj.get_status_display(),
-                "outcome": admin_views.status_summary(counts),
+                "outcome": pages.status_summary(counts),
             },
         )
         return HttpResponseRedirect(change_url)
-
-
-# -- OTP tables -----------------------------------------------------------------------------------
-
-
-class PhoneSearchMixin:
-    """Search by an exact phone number, typed in any form."""
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        if not search_term.strip():
-            return queryset, False
-        try:
-            e164 = phone.normalize(
-                search_term, region=conf.DEFAULT_REGION, allowed=None
-            )
-        except InvalidPhoneNumber:
-            return queryset.none(), False
-        return queryset.filter(phone=e164), False
-
-
-@admin.register(OtpChallenge)
-class OtpChallengeAdmin(PhoneSearchMixin, ChallengeAdminBase):
-    """Read-only; neither the code nor its hash is ever shown."""
-
-    list_display = [
-        "created",
-        "masked_phone",
-        "purpose",
-        "sends_and_attempts",
-        "expires",
-        "verified",
-    ]
-    list_filter = ["purpose", "mode", CreatedFilter]
-    search_fields = ["phone"]
-    ordering = ["-created_at"]
-    # Listed so that the number appears once, masked; the hash never.
-    readonly_fields = [
-        "masked_phone",
-        "purpose",
-        "mode",
-        "user",
-        "created_at",
-        "expires_at",
-        "last_sent_at",
-        "verified_at",
-        "attempts",
-        "sends",
-        "client_ip",
-        "sms_log",
-    ]
-    fields = tuple(readonly_fields)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("phone number"), ordering="phone")
-    def masked_phone(self, obj: OtpChallenge) -> str:
-        return phone.mask(str(obj.phone))
-
-    @admin.display(description=_("created"), ordering="created_at")
-    def created(self, obj: OtpChallenge) -> str:
-        return short_datetime(obj.created_at)
-
-    @admin.display(description=_("codes sent / wrong attempts"))
-    def sends_and_attempts(self, obj: OtpChallenge) -> str:
-        return f"{obj.sends} / {obj.attempts}"
-
-    @admin.display(description=_("expires"), ordering="expires_at")
-    def expires(self, obj: OtpChallenge) -> str:
-        return short_datetime(obj.expires_at)
-
-    @admin.display(description=_("verified"), ordering="verified_at")
-    def verified(self, obj: OtpChallenge) -> str:
-        return short_datetime(obj.verified_at)
-
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
-        # ?code_hash__startswith=… would recover the stored hash a character at a time.
-        if lookup.split("__")[0] == "code_hash":
-            return False
-        return bool(super().lookup_allowed(lookup, value, request))
-
-
-@admin.register(OtpLock)
-class OtpLockAdmin(PhoneSearchMixin, LockAdminBase):
-    """Phones locked after too many wrong codes; an action ends a lock sooner."""
-
-    list_display = ["masked_phone", "locked_at", "locked_until", "level", "released"]
-    list_filter = ["released", CreatedFilter]
-    search_fields = ["phone"]
-    ordering = ["-created_at"]
-    readonly_fields = ["masked_phone", "created_at", "ends_at", "level", "released"]
-    exclude = ["phone"]
-    actions = ["end_locks"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_unlock_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("django_turkeysms.change_otplock"))
-
-    @admin.display(description=_("phone number"), ordering="phone")
-    def masked_phone(self, obj: OtpLock) -> str:
-        return phone.mask(str(obj.phone))
-
-    @admin.display(description=_("locked at"), ordering="created_at")
-    def locked_at(self, obj: OtpLock) -> str:
-        return short_datetime(obj.created_at)
-
-    @admin.display(description=_("locked until"), ordering="ends_at")
-    def locked_until(self, obj: OtpLock) -> str:
-        return short_datetime(obj.ends_at)
-
-    @admin.action(
-        description=_("End these locks and clear the failure counts"),
-        permissions=["unlock"],
-    )
-    def end_locks(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        phones = set(queryset.values_list("phone", flat=True))
-        for number in phones:
-            otp.unlock(str(number))
-        self.message_user(
-            request,
-            ngettext(
-                "Unlocked %(count)d phone number.",
-                "Unlocked %(count)d phone numbers.",
-                len(phones),
-            )
-            % {"count": len(phones)},
-        )
-
-
-@admin.register(VerifiedPhone)
-class VerifiedPhoneAdmin(PhoneSearchMixin, PhoneAdminBase):
-    list_display = ["international_phone", "user", "is_primary", "verified"]
-    list_filter = ["is_primary"]
-    search_fields = ["phone"]
-    # The fallback when the user model's admin cannot search (see below).
-    raw_id_fields = ["user"]
-    ordering = ["-verified_at"]
-
-    @admin.display(description=_("phone number"), ordering="phone")
-    def international_phone(self, obj: VerifiedPhone) -> str:
-        return str(obj.phone.as_international)
-
-    @admin.display(description=_("verified"), ordering="verified_at")
-    def verified(self, obj: VerifiedPhone) -> str:
-        return short_datetime(obj.verified_at)
-
-    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
-        """Pick the user by typing a name, where the user admin can search.
-
-        Django's autocomplete needs the user model registered on this admin site
-        with ``search_fields``; a project whose user admin has none gets the raw
-        id box instead of an autocomplete that could only fail.
-        """
-        user_model = VerifiedPhone._meta.get_field("user").related_model
-        if not self.admin_site.is_registered(user_model):
-            return []
-        user_admin = self.admin_site.get_model_admin(user_model)
-        return ["user"] if user_admin.get_search_fields(request) else []
 
 
 # -- the pages' entries in the admin index -------------------------------------------------

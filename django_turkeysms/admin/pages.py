@@ -25,7 +25,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from django_turkeysms import _compat, dashboard, sending, validation
+from django_turkeysms import _compat, sending, validation
+from django_turkeysms.admin import dashboard
+from django_turkeysms.admin.filters import configured_senders
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import encoding_tables
 from django_turkeysms.exceptions import (
@@ -68,17 +70,6 @@ ENCODING_NAMES = {
 }
 #: Outcomes of a status lookup that are not statuses.
 _LOOKUP_OUTCOMES = {"skipped": _("not looked up"), "error": _("lookup failed")}
-
-
-def configured_senders() -> list[str]:
-    """Every sender ID named in the backend options (no table scan)."""
-    senders: list[str] = []
-    for config in conf.BACKENDS.values():
-        options = config.get("OPTIONS") or {}
-        for sender in [options.get("sender"), *(options.get("senders") or [])]:
-            if sender and sender not in senders:
-                senders.append(str(sender))
-    return senders
 
 
 def status_summary(counts: Mapping[str, int]) -> str:
