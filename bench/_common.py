@@ -11,7 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from django_turkeysms.sandbox.process import SandboxProcess
+from django_turkeysms.testing.sandbox.process import SandboxProcess
 
 __all__ = [
     "SandboxProcess",

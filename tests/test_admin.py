@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from django_turkeysms.admin import paginator as paginators
 from django_turkeysms.admin import VerifiedPhoneAdmin
+from django_turkeysms.admin import paginator as paginators
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog, VerifiedPhone
 from tests.conftest import provider_settings
 from tests.factories import SmsLogFactory

@@ -19,7 +19,7 @@ from django_turkeysms import retention
 from django_turkeysms.management.commands import turkeysms_send
 from django_turkeysms.management.commands._util import one_line
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
-from django_turkeysms.sandbox import __main__ as cli
+from django_turkeysms.testing.sandbox import cli
 from tests.conftest import ROOT, provider_settings, sandbox_cli
 from tests.factories import SmsLogFactory
 

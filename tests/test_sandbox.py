@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from django_turkeysms.sandbox import Sandbox
-from django_turkeysms.sandbox import __main__ as cli
-from django_turkeysms.sandbox.state import ISTANBUL
+from django_turkeysms.testing.sandbox import Sandbox, cli
+from django_turkeysms.testing.sandbox.state import ISTANBUL
 from tests.conftest import sandbox_cli
 
 KEY = "sandbox-demo-key"

@@ -13,8 +13,8 @@ import os
 import pytest
 import requests
 
-from django_turkeysms.sandbox import Sandbox
-from django_turkeysms.sandbox.process import SandboxProcess
+from django_turkeysms.testing.sandbox import Sandbox
+from django_turkeysms.testing.sandbox.process import SandboxProcess
 from tests.conftest import ROOT, sandbox_cli
 
 JSON = "application/json"

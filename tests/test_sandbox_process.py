@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from django_turkeysms.client import TurkeySmsClient
-from django_turkeysms.sandbox.process import SandboxProcess
+from django_turkeysms.testing.sandbox.process import SandboxProcess
 
 
 def test_a_child_process_serves_the_api_and_its_controls():

@@ -6,18 +6,18 @@ from decimal import Decimal
 
 import pytest
 
-from django_turkeysms.sandbox.access import allowed_hosts, host_name
-from django_turkeysms.sandbox.faults import make_fault, parse_fault_header
-from django_turkeysms.sandbox.numbers import (
+from django_turkeysms.testing.sandbox.access import allowed_hosts, host_name
+from django_turkeysms.testing.sandbox.faults import make_fault, parse_fault_header
+from django_turkeysms.testing.sandbox.numbers import (
     canonical_number,
     country_of,
     number_key,
     operator_of,
 )
-from django_turkeysms.sandbox.quirks import turkish_amount, turkish_count
-from django_turkeysms.sandbox.segments import count_segments, encoding_for
-from django_turkeysms.sandbox.state import new_account
-from django_turkeysms.sandbox.wire import (
+from django_turkeysms.testing.sandbox.quirks import turkish_amount, turkish_count
+from django_turkeysms.testing.sandbox.segments import count_segments, encoding_for
+from django_turkeysms.testing.sandbox.state import new_account
+from django_turkeysms.testing.sandbox.wire import (
     Fields,
     error_fields,
     render_json,

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from django_turkeysms import background
 from django_turkeysms.models import OtpChallenge, VerifiedPhone
-from django_turkeysms.sandbox.process import SandboxProcess
+from django_turkeysms.testing.sandbox.process import SandboxProcess
 from tests import figures
 from tests.conftest import provider_settings
 

@@ -16,8 +16,8 @@ from django_turkeysms.conf import conf
 from django_turkeysms.maintenance import retry_due
 from django_turkeysms.maintenance import sweep as sweep_stuck
 from django_turkeysms.models import SmsLog
-from django_turkeysms.sandbox import Sandbox
 from django_turkeysms.tasks import requeue_lost
+from django_turkeysms.testing.sandbox import Sandbox
 from tests import figures
 
 FINAL = {

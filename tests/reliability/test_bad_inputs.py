@@ -77,7 +77,7 @@ from django_turkeysms.exceptions import (
     UnknownResultCode,
 )
 from django_turkeysms.models import OtpChallenge, SmsLog, VerifiedPhone
-from django_turkeysms.sandbox import Sandbox
+from django_turkeysms.testing.sandbox import Sandbox
 from django_turkeysms.views import LOGIN_SESSION_KEY
 from tests import figures
 from tests.conftest import provider_settings

@@ -35,8 +35,8 @@ from django_turkeysms.exceptions import OtpThrottled
 from django_turkeysms.maintenance import retry_due
 from django_turkeysms.models import OtpChallenge, SmsLog
 from django_turkeysms.otp import VerifyResult
-from django_turkeysms.sandbox import Sandbox
 from django_turkeysms.tasks import deliver_sms
+from django_turkeysms.testing.sandbox import Sandbox
 from tests import figures
 from tests.conftest import provider_settings
 from tests.reliability.final_state import check_final_state, recover

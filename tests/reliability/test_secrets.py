@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from django_turkeysms import send_sms
 from django_turkeysms.models import OtpChallenge, SmsLog, VerifiedPhone
-from django_turkeysms.sandbox import Sandbox
+from django_turkeysms.testing.sandbox import Sandbox
 from tests import figures
 from tests.conftest import provider_settings
 from tests.secrets_capture import RecordText, Secrets

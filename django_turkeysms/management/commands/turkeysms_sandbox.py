@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_turkeysms.sandbox.__main__ import (
+from django_turkeysms.testing.sandbox.cli import (
     CannotListen,
     add_arguments,
     sandbox_from,

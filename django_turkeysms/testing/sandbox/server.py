@@ -10,8 +10,8 @@ import threading
 import time
 from typing import cast
 
-from django_turkeysms.sandbox.app import Application
-from django_turkeysms.sandbox.httpio import (
+from django_turkeysms.testing.sandbox.app import Application
+from django_turkeysms.testing.sandbox.httpio import (
     ProtocolError,
     Reply,
     Request,

@@ -8,19 +8,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import parse_qsl
 
-from django_turkeysms.sandbox import access, control, inbox
-from django_turkeysms.sandbox.api import ENDPOINTS, Endpoint, Params
-from django_turkeysms.sandbox.faults import (
+from django_turkeysms.testing.sandbox import access, control, inbox
+from django_turkeysms.testing.sandbox.api import ENDPOINTS, Endpoint, Params
+from django_turkeysms.testing.sandbox.faults import (
     EARLY_KINDS,
     RESERVED_FAULTS,
     Fault,
     parse_fault_header,
 )
-from django_turkeysms.sandbox.httpio import Reply, Request
-from django_turkeysms.sandbox.numbers import number_key
-from django_turkeysms.sandbox.state import State
-from django_turkeysms.sandbox.validation import ApiError
-from django_turkeysms.sandbox.wire import (
+from django_turkeysms.testing.sandbox.httpio import Reply, Request
+from django_turkeysms.testing.sandbox.numbers import number_key
+from django_turkeysms.testing.sandbox.state import State
+from django_turkeysms.testing.sandbox.validation import ApiError
+from django_turkeysms.testing.sandbox.wire import (
     HTML_TYPE,
     JSON_TYPE,
     MAINTENANCE_PAGE,

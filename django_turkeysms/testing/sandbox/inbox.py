@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from html import escape
 
-from django_turkeysms.sandbox.httpio import Reply, Request
-from django_turkeysms.sandbox.state import SentMessage, State, now_in_istanbul
-from django_turkeysms.sandbox.wire import HTML_TYPE
+from django_turkeysms.testing.sandbox.httpio import Reply, Request
+from django_turkeysms.testing.sandbox.state import SentMessage, State, now_in_istanbul
+from django_turkeysms.testing.sandbox.wire import HTML_TYPE
 
 Handler = Callable[[State, Request], Reply]
 LIMIT = 200

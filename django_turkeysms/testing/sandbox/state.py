@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from django_turkeysms.sandbox.faults import RESULT_STYLES, Fault
-from django_turkeysms.sandbox.numbers import number_key
-from django_turkeysms.sandbox.quirks import check_quirks
+from django_turkeysms.testing.sandbox.faults import RESULT_STYLES, Fault
+from django_turkeysms.testing.sandbox.numbers import number_key
+from django_turkeysms.testing.sandbox.quirks import check_quirks
 
 # Turkey has stayed on UTC+3 all year since 2016; a fixed offset needs no tzdata.
 ISTANBUL = timezone(timedelta(hours=3), "Europe/Istanbul")

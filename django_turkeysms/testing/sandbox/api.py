@@ -8,16 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django_turkeysms.sandbox.numbers import country_of, operator_of
-from django_turkeysms.sandbox.quirks import turkish_amount, turkish_count
-from django_turkeysms.sandbox.segments import count_segments
-from django_turkeysms.sandbox.state import (
+from django_turkeysms.testing.sandbox.numbers import country_of, operator_of
+from django_turkeysms.testing.sandbox.quirks import turkish_amount, turkish_count
+from django_turkeysms.testing.sandbox.segments import count_segments
+from django_turkeysms.testing.sandbox.state import (
     Account,
     SentMessage,
     State,
     now_in_istanbul,
 )
-from django_turkeysms.sandbox.validation import (
+from django_turkeysms.testing.sandbox.validation import (
     ApiError,
     authorise,
     charge,
@@ -27,7 +27,7 @@ from django_turkeysms.sandbox.validation import (
     parse_choice,
     parse_schedule,
 )
-from django_turkeysms.sandbox.wire import MESSAGES, OPERATION_SUCCESS, Fields
+from django_turkeysms.testing.sandbox.wire import MESSAGES, OPERATION_SUCCESS, Fields
 
 Params = dict[str, str]
 

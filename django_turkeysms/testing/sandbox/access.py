@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from django_turkeysms.sandbox.httpio import Reply, Request
-from django_turkeysms.sandbox.wire import JSON_TYPE
+from django_turkeysms.testing.sandbox.httpio import Reply, Request
+from django_turkeysms.testing.sandbox.wire import JSON_TYPE
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 JSON_MEDIA_TYPE = "application/json"

@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django_turkeysms.sandbox.numbers import canonical_number, is_turkish
-from django_turkeysms.sandbox.state import ISTANBUL, Account, State
+from django_turkeysms.testing.sandbox.numbers import canonical_number, is_turkish
+from django_turkeysms.testing.sandbox.state import ISTANBUL, Account, State
 
 PERMISSION_CODES = {
     "post": "TS-1061",

@@ -7,13 +7,13 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
 
-from django_turkeysms.sandbox.access import allowed_hosts
-from django_turkeysms.sandbox.app import Application
-from django_turkeysms.sandbox.faults import make_fault
-from django_turkeysms.sandbox.numbers import number_key
-from django_turkeysms.sandbox.quirks import check_quirks
-from django_turkeysms.sandbox.server import SandboxServer
-from django_turkeysms.sandbox.state import (
+from django_turkeysms.testing.sandbox.access import allowed_hosts
+from django_turkeysms.testing.sandbox.app import Application
+from django_turkeysms.testing.sandbox.faults import make_fault
+from django_turkeysms.testing.sandbox.numbers import number_key
+from django_turkeysms.testing.sandbox.quirks import check_quirks
+from django_turkeysms.testing.sandbox.server import SandboxServer
+from django_turkeysms.testing.sandbox.state import (
     DEMO_KEY,
     DEMO_SENDER,
     Account,

@@ -8,17 +8,17 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django_turkeysms.sandbox.faults import make_fault
-from django_turkeysms.sandbox.httpio import Reply, Request
-from django_turkeysms.sandbox.numbers import number_key
-from django_turkeysms.sandbox.quirks import check_quirks
-from django_turkeysms.sandbox.state import (
+from django_turkeysms.testing.sandbox.faults import make_fault
+from django_turkeysms.testing.sandbox.httpio import Reply, Request
+from django_turkeysms.testing.sandbox.numbers import number_key
+from django_turkeysms.testing.sandbox.quirks import check_quirks
+from django_turkeysms.testing.sandbox.state import (
     SentMessage,
     State,
     new_account,
     now_in_istanbul,
 )
-from django_turkeysms.sandbox.wire import JSON_TYPE
+from django_turkeysms.testing.sandbox.wire import JSON_TYPE
 
 Handler = Callable[[State, Request], Reply]
 Data = dict[str, Any]
