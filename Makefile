@@ -14,7 +14,7 @@ TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
-	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
+	@echo "make test-services  worker, PostgreSQL, Redis and RabbitMQ tests (needs those services)"
 	@echo "make test-e2e  browser tests (Playwright driving /usr/bin/chromium)"
 	@echo "make reliability  the reliability and security suite at full counts, with figures"
 	@echo "make bench  benchmarks B1-B8 on PostgreSQL (BENCH_ARGS=--quick: small sizes)"
@@ -33,8 +33,9 @@ test: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
 
-# Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres) and
-# Redis (127.0.0.1:6379); override with PGHOST/PGUSER/TURKEYSMS_REDIS_URL.
+# Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres), Redis
+# (127.0.0.1:6379) and RabbitMQ (127.0.0.1:5672, guest); override with
+# PGHOST/PGUSER/TURKEYSMS_REDIS_URL/TURKEYSMS_AMQP_URL/TURKEYSMS_CELERY_QUEUE.
 test-services: $(STAMP)
 	$(BIN)/python -m pytest tests_services --ds=tests_services.settings $(PYTEST_ARGS)
 
