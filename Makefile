@@ -18,7 +18,7 @@ TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 
 help:
 	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
-	@echo "make test-services  worker, PostgreSQL and Redis tests (needs those services)"
+	@echo "make test-services  worker, PostgreSQL, Redis and RabbitMQ tests (needs those services)"
 	@echo "make test-e2e  browser tests on Django 6.1 and 5.2 (Playwright driving /usr/bin/chromium)"
 	@echo "make screenshots  refresh docs/screenshots/ from a browser-test run (Django 6.1, 1,280 px)"
 	@echo "make reliability  the reliability and security suite at full counts, with figures"
@@ -46,8 +46,9 @@ test: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
 
-# Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres) and
-# Redis (127.0.0.1:6379); override with PGHOST/PGUSER/TURKEYSMS_REDIS_URL.
+# Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres), Redis
+# (127.0.0.1:6379) and RabbitMQ (127.0.0.1:5672, guest); override with
+# PGHOST/PGUSER/TURKEYSMS_REDIS_URL/TURKEYSMS_AMQP_URL/TURKEYSMS_CELERY_QUEUE.
 test-services: $(STAMP)
 	$(BIN)/python -m pytest tests_services --ds=tests_services.settings $(PYTEST_ARGS)
 

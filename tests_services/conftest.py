@@ -3,6 +3,7 @@ processes, worker process control, polling."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -39,10 +40,16 @@ def services(settings, turkeysms_sandbox, monkeypatch):
 
 
 class Workers:
-    """Task worker processes running this project's settings."""
+    """Task worker processes running this project's settings.
+
+    Each worker runs in a process group of its own, so that a kill takes its
+    children too (Celery's pool process), as when a machine or container dies.
+    RQ's work horse escapes it: it starts a session of its own.
+    """
 
     COMMANDS = {
         "db": [
+            "django",
             "db_worker",
             "--backend",
             "db",
@@ -52,13 +59,31 @@ class Workers:
             "--no-reload",
         ],
         "rq": [
+            "django",
             "rqworker",
             "default",
             "--job-class",
             "django_tasks_rq.Job",
             "--with-scheduler",
         ],
+        # The README's Celery recipe; one pool process, like the other workers.
+        # Mingle and gossip only talk to other workers: off, for a fast start.
+        "celery": [
+            "celery",
+            "--app",
+            "django_tasks_fennel.app",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "1",
+            "--without-mingle",
+            "--without-gossip",
+        ],
     }
+    # Celery workers register only the tasks declared on django-tasks-fennel's
+    # backend: there it is TASKS["default"], as the recipe says (see settings).
+    ENVIRONMENTS = {"celery": {"TURKEYSMS_TASKS_DEFAULT": "celery"}}
 
     def __init__(self, log_dir: Path):
         self.log_dir = log_dir
@@ -70,26 +95,28 @@ class Workers:
         return started
 
     def _spawn(self, kind: str) -> subprocess.Popen[bytes]:
+        name = f"worker-{kind}-{len(self.processes)}-{time.monotonic_ns()}"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests_services.settings",
             "PYTHONPATH": str(ROOT),
+            "CELERY_WORKER_HOSTNAME": f"{name}@%h",  # Celery nodes need their own
+            **self.ENVIRONMENTS.get(kind, {}),
         }
-        log_path = (
-            self.log_dir
-            / f"worker-{kind}-{len(self.processes)}-{time.monotonic_ns()}.log"
-        )
+        log_path = self.log_dir / f"{name}.log"
         with log_path.open("wb") as log:  # the child keeps its own descriptor
             return subprocess.Popen(
-                [sys.executable, "-m", "django", *self.COMMANDS[kind]],
+                [sys.executable, "-m", *self.COMMANDS[kind]],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
-        process.send_signal(signal.SIGKILL)
+        """SIGKILL the worker and its children."""
+        self._kill_group(process)
         process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -102,6 +129,12 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            self._kill_group(process)  # children that outlived their worker
+
+    @staticmethod
+    def _kill_group(process: subprocess.Popen[bytes]) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
     def logs(self) -> str:
         return "\n".join(
@@ -130,14 +163,3 @@ def wait_for(
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {message}")
         time.sleep(interval)
-
-
-@pytest.fixture
-def redis_queue():
-    """The RQ queue used by the tests, emptied before and after."""
-    import django_rq
-
-    connection = django_rq.get_connection("default")
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
