@@ -19,27 +19,12 @@ from django.utils.translation import gettext as _
 
 from django_turkeysms import limits, otp
 from django_turkeysms._compat import task_backends
-from django_turkeysms.conf import DEFAULTS, conf
+from django_turkeysms.conf import DEFAULTS, conf, described
 from django_turkeysms.handler import sms_backends
 
 #: NIST SP 800-63B-4 §3.2.2 allows 100 consecutive failures; we bound the total:
 #: at most 0.1 % success against a 6-digit code in 30 days.
 MAX_GUESSES_PER_30_DAYS = 1000
-
-_POSITIVE_INTS = (
-    "TASK_BATCH_SIZE",
-    "MAX_SEGMENTS",
-    "MAX_RECIPIENTS",
-    "MAX_WORKERS",
-    "MAX_ATTEMPTS",
-    "STATUS_BATCH_SIZE",
-)
-_POSITIVE_NUMBERS = (
-    "RETRY_BASE_DELAY",
-    "RETRY_MAX_DELAY",
-    "SENDING_TIMEOUT",
-    "QUEUED_TIMEOUT",
-)
 
 
 @register(Tags.compatibility)
@@ -61,44 +46,24 @@ def check_settings(
                 id="django_turkeysms.E001",
             )
         )
-    errors.extend(_check_numbers(user))
-    if "ALLOWED_COUNTRIES" in user and not _is_country_list(user["ALLOWED_COUNTRIES"]):
-        errors.append(
-            Error(
-                _(
-                    "TURKEYSMS['ALLOWED_COUNTRIES'] must be None or a list of ISO country codes such as ['TR']."
-                ),
-                id="django_turkeysms.E006",
-            )
+    errors.extend(_broken_rules(user, "django_turkeysms.E006"))
+    return errors
+
+
+def _broken_rules(user: dict[str, Any], check_id: str) -> list[CheckMessage]:
+    """An error for every key in ``user`` whose value breaks its rule (``conf``)."""
+    return [
+        Error(
+            _("TURKEYSMS[%(key)r] must be %(rule)s, not %(value)r.")
+            % {"key": setting.name, "rule": setting.rule.wording, "value": value},
+            id=check_id,
         )
-    return errors
-
-
-def _check_numbers(user: dict[str, Any]) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    for key in (*_POSITIVE_INTS, *_POSITIVE_NUMBERS):
-        if key not in user:
-            continue
-        value = user[key]
-        kinds = (int,) if key in _POSITIVE_INTS else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
-            errors.append(
-                Error(
-                    _("TURKEYSMS[%(key)r] must be a positive number, not %(value)r.")
-                    % {"key": key, "value": value},
-                    id="django_turkeysms.E006",
-                )
-            )
-    return errors
-
-
-def _is_country_list(value: object) -> bool:
-    if value is None:
-        return True
-    return isinstance(value, (list, tuple, set)) and all(
-        isinstance(code, str) and (code == "*" or (len(code) == 2 and code.isalpha()))
-        for code in value
-    )
+        for setting in described()
+        if setting.rule is not None
+        and setting.rule.check_id == check_id
+        and setting.name in user
+        and not setting.rule.test(value := user[setting.name])
+    ]
 
 
 @register(Tags.compatibility)
@@ -215,26 +180,16 @@ def check_otp(
 
 
 def _otp_errors() -> list[CheckMessage]:
+    user = conf.user_settings
+    broken = (
+        _broken_rules(user, "django_turkeysms.E008") if isinstance(user, dict) else []
+    )
+    if broken:  # the keys below are read only when each is valid
+        return broken
     problems = []
-    if not 4 <= conf.OTP_LENGTH <= 10:
-        problems.append(_("TURKEYSMS['OTP_LENGTH'] must be between 4 and 10 digits."))
-    if not (0 < conf.OTP_LOCK_TIME <= conf.OTP_LOCK_MAX_TIME):
+    if not conf.OTP_LOCK_TIME <= conf.OTP_LOCK_MAX_TIME:
         problems.append(
-            _(
-                "TURKEYSMS['OTP_LOCK_TIME'] must be positive and at most OTP_LOCK_MAX_TIME."
-            )
-        )
-    if not 0 < conf.OTP_TTL <= 600:
-        problems.append(
-            _(
-                "TURKEYSMS['OTP_TTL'] must be at most 600 seconds (NIST SP 800-63B: 10 minutes)."
-            )
-        )
-    if conf.OTP_MODE not in ("local", "provider"):
-        problems.append(_("TURKEYSMS['OTP_MODE'] must be 'local' or 'provider'."))
-    if conf.OTP_DELIVERY not in ("inline", "background"):
-        problems.append(
-            _("TURKEYSMS['OTP_DELIVERY'] must be 'inline' or 'background'.")
+            _("TURKEYSMS['OTP_LOCK_TIME'] must be at most OTP_LOCK_MAX_TIME.")
         )
     if conf.OTP_MODE == "provider":
         problems.extend(_provider_otp_problems())

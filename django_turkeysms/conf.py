@@ -1,80 +1,218 @@
-"""Settings: one ``TURKEYSMS`` dict, read live on every access.
+"""Settings: one ``TURKEYSMS`` dict, described once and read live on every access.
 
-Nothing is cached, so ``override_settings`` and pytest-django's ``settings``
-fixture just work. This module only reads; :mod:`django_turkeysms.checks`
-validates.
+:class:`Settings` declares every key as a :class:`Setting` — its default, how a
+value is read, and what a valid value is. ``conf.OTP_LENGTH`` reads
+``settings.TURKEYSMS`` each time (nothing is cached, so ``override_settings``
+and pytest-django's ``settings`` fixture just work); :mod:`django_turkeysms.checks`
+iterates the same description to validate, so there is no second list to keep
+in step.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import ipaddress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
 
+T = TypeVar("T")
+
 DEFAULT_BACKEND = "django_turkeysms.backends.console.SmsBackend"
 
-DEFAULTS: dict[str, Any] = {
-    "BACKENDS": {"default": {"BACKEND": DEFAULT_BACKEND, "OPTIONS": {}}},
-    "ASYNC": False,
-    "TASK_BACKEND": "default",
-    "TASK_BATCH_SIZE": 100,
-    "ALLOWED_COUNTRIES": ["TR"],
-    "LOG_MESSAGE_BODY": True,
-    "MAX_SEGMENTS": 10,
-    "MAX_RECIPIENTS": 10_000,
-    "MAX_WORKERS": 4,
-    "MAX_ATTEMPTS": 5,
-    "RETRY_BASE_DELAY": 5.0,
-    "RETRY_MAX_DELAY": 300.0,
-    "SENDING_TIMEOUT": 600.0,
-    "QUEUED_TIMEOUT": 600.0,
-    "STATUS_BATCH_SIZE": 100,
-    # OTP
-    "OTP_MODE": "local",
-    "OTP_LENGTH": 6,
-    "OTP_TTL": 300,
-    "OTP_MAX_ATTEMPTS": 5,
-    "OTP_MAX_FAILURES": 20,
-    "OTP_LOCK_TIME": 3600,
-    "OTP_LOCK_MAX_TIME": 86_400,
-    "OTP_RESEND_COOLDOWN": 60,
-    "OTP_MAX_SENDS": 5,
-    "OTP_SEND_WINDOW": 600,
-    "OTP_IP_MAX_SENDS": 20,
-    "OTP_IP_MAX_VERIFIES": 60,
-    "OTP_IP_WINDOW": 600,
-    "OTP_USER_MAX_SENDS": 10,
-    "OTP_USER_IP_MAX_SENDS": 15,
-    "OTP_USER_WINDOW": 86_400,
-    "OTP_DAILY_BUDGET": 10_000,
-    "OTP_ALLOWED_COUNTRIES": ["TR"],
-    "OTP_PREFIX_DIGITS": 8,
-    "OTP_PREFIX_MIN_SENDS": 20,
-    "OTP_PREFIX_MIN_VERIFY_RATE": 0.2,
-    "OTP_PREFIX_WINDOW": 3600,
-    "OTP_PREFIX_BLOCK": 43_200,
-    "OTP_TRUSTED_PROXIES": [],
-    "OTP_PROXY_HEADER": "HTTP_X_FORWARDED_FOR",
-    "OTP_BACKEND": "default",
-    "OTP_SENDER": None,
-    "OTP_CACHE": "default",
-    "OTP_DELIVERY": "background",
-    "OTP_MESSAGE_TEMPLATE": "django_turkeysms/otp_message.txt",
-    "OTP_WEBOTP_DOMAIN": None,
-    "OTP_BASE_TEMPLATE": "django_turkeysms/base.html",
-    "OTP_SUCCESS_URL": None,
-    "OTP_REAUTH_WINDOW": 300,
-}
+
+@dataclass(frozen=True)
+class Rule:
+    """What a valid value of a key is: a test, its wording, and the check id."""
+
+    test: Callable[[object], bool]
+    wording: str
+    check_id: str = "django_turkeysms.E006"
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One key of ``TURKEYSMS``: a descriptor on :class:`Settings`."""
+
+    default: T
+    read: Callable[[Any], T]
+    rule: Rule | None = None
+    name: str = field(default="", init=False)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        object.__setattr__(self, "name", name)
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
+
+    @overload
+    def __get__(self, instance: Settings, owner: type) -> T: ...
+
+    def __get__(self, instance: Settings | None, owner: type) -> Setting[T] | T:
+        if instance is None:
+            return self
+        user = getattr(settings, "TURKEYSMS", {})
+        if isinstance(user, dict) and self.name in user:
+            return self.read(user[self.name])
+        return self.read(self.default)
+
+
+# -- readers and rules ---------------------------------------------------------------------
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _optional(read: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    return lambda value: None if value is None else read(value)
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value) if value else None
+
+
+def _countries(value: Any) -> list[str] | None:
+    return None if value is None else [str(code).upper() for code in value]
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(item) for item in value]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _between(low: float, high: float) -> Callable[[object], bool]:
+    return lambda value: _is_number(value) and low <= value <= high  # type: ignore[operator]
+
+
+def _is_country_list(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, (list, tuple, set)) and all(
+        isinstance(code, str) and (code == "*" or (len(code) == 2 and code.isalpha()))
+        for code in value
+    )
+
+
+def _is_network_list(value: object) -> bool:
+    if not isinstance(value, (list, tuple)):
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(str(network), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+POSITIVE_INTEGER = Rule(
+    lambda value: isinstance(value, int) and not isinstance(value, bool) and value > 0,
+    "a positive whole number",
+)
+POSITIVE_NUMBER = Rule(
+    lambda value: _is_number(value) and value > 0,  # type: ignore[operator]
+    "a positive number",
+)
+NOT_NEGATIVE = Rule(
+    lambda value: _is_number(value) and value >= 0,  # type: ignore[operator]
+    "a number of 0 or more",
+)
+FRACTION = Rule(_between(0, 1), "a number from 0 to 1")
+FLAG = Rule(lambda value: isinstance(value, bool), "True or False")
+NAME = Rule(lambda value: isinstance(value, str) and bool(value), "a non-empty string")
+COUNTRIES = Rule(_is_country_list, "None or a list of ISO country codes such as ['TR']")
+NETWORKS = Rule(_is_network_list, "a list of networks such as ['10.0.0.0/8']")
+
+
+def _otp(test: Callable[[object], bool], wording: str) -> Rule:
+    """A rule of the OTP security bounds (check ``E008``)."""
+    return Rule(test, wording, "django_turkeysms.E008")
+
+
+def _one_of(*choices: str) -> Rule:
+    return _otp(lambda value: value in choices, " or ".join(repr(c) for c in choices))
+
+
+# -- the keys --------------------------------------------------------------------------------
 
 
 class Settings:
     """Typed, live access to ``settings.TURKEYSMS`` with defaults."""
 
-    def _get(self, key: str) -> Any:
-        user = getattr(settings, "TURKEYSMS", {})
-        if isinstance(user, dict) and key in user:
-            return user[key]
-        return DEFAULTS[key]
+    # Sending
+    # Checked by check_backends (E002, E003): any value is read as it is.
+    BACKENDS = Setting[dict[str, dict[str, Any]]](
+        {"default": {"BACKEND": DEFAULT_BACKEND, "OPTIONS": {}}}, _as_is
+    )
+    ASYNC = Setting(default=False, read=bool, rule=FLAG)
+    TASK_BACKEND = Setting("default", str, NAME)
+    TASK_BATCH_SIZE = Setting(100, int, POSITIVE_INTEGER)
+    ALLOWED_COUNTRIES = Setting[list[str] | None](["TR"], _countries, COUNTRIES)
+    LOG_MESSAGE_BODY = Setting(default=True, read=bool, rule=FLAG)
+    MAX_SEGMENTS = Setting(10, int, POSITIVE_INTEGER)
+    MAX_RECIPIENTS = Setting(10_000, int, POSITIVE_INTEGER)
+    MAX_WORKERS = Setting(4, int, POSITIVE_INTEGER)
+    MAX_ATTEMPTS = Setting(5, int, POSITIVE_INTEGER)
+    RETRY_BASE_DELAY = Setting(5.0, float, POSITIVE_NUMBER)
+    RETRY_MAX_DELAY = Setting(300.0, float, POSITIVE_NUMBER)
+    SENDING_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
+    QUEUED_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
+    STATUS_BATCH_SIZE = Setting(100, int, POSITIVE_INTEGER)
+    # One-time codes
+    OTP_MODE = Setting("local", str, _one_of("local", "provider"))
+    OTP_LENGTH = Setting(6, int, _otp(_between(4, 10), "between 4 and 10 digits"))
+    OTP_TTL = Setting[float](
+        300,
+        float,
+        _otp(
+            lambda value: _is_number(value) and 0 < value <= 600,  # type: ignore[operator]
+            "more than 0 and at most 600 seconds (NIST SP 800-63B: 10 minutes)",
+        ),
+    )
+    OTP_MAX_ATTEMPTS = Setting(5, int, POSITIVE_INTEGER)
+    OTP_MAX_FAILURES = Setting(20, int, POSITIVE_INTEGER)
+    OTP_LOCK_TIME = Setting[float](3600, float, _otp(POSITIVE_NUMBER.test, "positive"))
+    OTP_LOCK_MAX_TIME = Setting[float](
+        86_400, float, _otp(POSITIVE_NUMBER.test, "positive")
+    )
+    OTP_RESEND_COOLDOWN = Setting[float](60, float, NOT_NEGATIVE)
+    OTP_MAX_SENDS = Setting(5, int, POSITIVE_INTEGER)
+    OTP_SEND_WINDOW = Setting[float](600, float, POSITIVE_NUMBER)
+    OTP_IP_MAX_SENDS = Setting(20, int, POSITIVE_INTEGER)
+    OTP_IP_MAX_VERIFIES = Setting(60, int, POSITIVE_INTEGER)
+    OTP_IP_WINDOW = Setting[float](600, float, POSITIVE_NUMBER)
+    OTP_USER_MAX_SENDS = Setting(10, int, POSITIVE_INTEGER)
+    OTP_USER_IP_MAX_SENDS = Setting(15, int, POSITIVE_INTEGER)
+    OTP_USER_WINDOW = Setting[float](86_400, float, POSITIVE_NUMBER)
+    OTP_DAILY_BUDGET = Setting[int | None](
+        10_000,
+        _optional(int),
+        Rule(
+            lambda value: value is None or POSITIVE_INTEGER.test(value),
+            "None or a positive whole number",
+        ),
+    )
+    OTP_ALLOWED_COUNTRIES = Setting[list[str] | None](["TR"], _countries, COUNTRIES)
+    OTP_PREFIX_DIGITS = Setting(8, int, POSITIVE_INTEGER)
+    OTP_PREFIX_MIN_SENDS = Setting(20, int, POSITIVE_INTEGER)
+    OTP_PREFIX_MIN_VERIFY_RATE = Setting(0.2, float, FRACTION)
+    OTP_PREFIX_WINDOW = Setting[float](3600, float, POSITIVE_NUMBER)
+    OTP_PREFIX_BLOCK = Setting[float](43_200, float, POSITIVE_NUMBER)
+    OTP_TRUSTED_PROXIES = Setting[list[str]]([], _strings, NETWORKS)
+    OTP_PROXY_HEADER = Setting("HTTP_X_FORWARDED_FOR", str, NAME)
+    OTP_BACKEND = Setting("default", str, NAME)
+    OTP_SENDER = Setting[str | None](None, _optional(str))
+    OTP_CACHE = Setting("default", str, NAME)
+    OTP_DELIVERY = Setting("background", str, _one_of("inline", "background"))
+    OTP_MESSAGE_TEMPLATE = Setting("django_turkeysms/otp_message.txt", str, NAME)
+    OTP_WEBOTP_DOMAIN = Setting[str | None](None, _text_or_none)
+    OTP_BASE_TEMPLATE = Setting("django_turkeysms/base.html", str, NAME)
+    OTP_SUCCESS_URL = Setting[str | None](None, _text_or_none)
+    OTP_REAUTH_WINDOW = Setting[float](300, float, POSITIVE_NUMBER)
 
     @property
     def user_settings(self) -> object:
@@ -82,215 +220,20 @@ class Settings:
         return getattr(settings, "TURKEYSMS", {})
 
     @property
-    def BACKENDS(self) -> dict[str, dict[str, Any]]:
-        backends: dict[str, dict[str, Any]] = self._get("BACKENDS")
-        return backends
-
-    @property
-    def ASYNC(self) -> bool:
-        return bool(self._get("ASYNC"))
-
-    @property
-    def TASK_BACKEND(self) -> str:
-        return str(self._get("TASK_BACKEND"))
-
-    @property
-    def TASK_BATCH_SIZE(self) -> int:
-        return int(self._get("TASK_BATCH_SIZE"))
-
-    @property
-    def ALLOWED_COUNTRIES(self) -> list[str] | None:
-        allowed = self._get("ALLOWED_COUNTRIES")
-        return None if allowed is None else [str(code).upper() for code in allowed]
-
-    @property
     def DEFAULT_REGION(self) -> str:
         """Where national numbers are read: django-phonenumber-field's
         ``PHONENUMBER_DEFAULT_REGION``, else Turkey."""
         return getattr(settings, "PHONENUMBER_DEFAULT_REGION", None) or "TR"
 
-    @property
-    def LOG_MESSAGE_BODY(self) -> bool:
-        return bool(self._get("LOG_MESSAGE_BODY"))
 
-    @property
-    def MAX_SEGMENTS(self) -> int:
-        return int(self._get("MAX_SEGMENTS"))
+def described() -> Iterator[Setting[Any]]:
+    """Every key of ``TURKEYSMS``, in the order it is declared."""
+    for value in vars(Settings).values():
+        if isinstance(value, Setting):
+            yield value
 
-    @property
-    def MAX_RECIPIENTS(self) -> int:
-        return int(self._get("MAX_RECIPIENTS"))
 
-    @property
-    def MAX_WORKERS(self) -> int:
-        return int(self._get("MAX_WORKERS"))
-
-    @property
-    def MAX_ATTEMPTS(self) -> int:
-        return int(self._get("MAX_ATTEMPTS"))
-
-    @property
-    def RETRY_BASE_DELAY(self) -> float:
-        return float(self._get("RETRY_BASE_DELAY"))
-
-    @property
-    def RETRY_MAX_DELAY(self) -> float:
-        return float(self._get("RETRY_MAX_DELAY"))
-
-    @property
-    def SENDING_TIMEOUT(self) -> float:
-        return float(self._get("SENDING_TIMEOUT"))
-
-    @property
-    def QUEUED_TIMEOUT(self) -> float:
-        return float(self._get("QUEUED_TIMEOUT"))
-
-    @property
-    def STATUS_BATCH_SIZE(self) -> int:
-        return int(self._get("STATUS_BATCH_SIZE"))
-
-    # -- OTP -----------------------------------------------------------------------
-
-    @property
-    def OTP_MODE(self) -> str:
-        return str(self._get("OTP_MODE"))
-
-    @property
-    def OTP_LENGTH(self) -> int:
-        return int(self._get("OTP_LENGTH"))
-
-    @property
-    def OTP_TTL(self) -> float:
-        return float(self._get("OTP_TTL"))
-
-    @property
-    def OTP_MAX_ATTEMPTS(self) -> int:
-        return int(self._get("OTP_MAX_ATTEMPTS"))
-
-    @property
-    def OTP_MAX_FAILURES(self) -> int:
-        return int(self._get("OTP_MAX_FAILURES"))
-
-    @property
-    def OTP_LOCK_TIME(self) -> float:
-        return float(self._get("OTP_LOCK_TIME"))
-
-    @property
-    def OTP_LOCK_MAX_TIME(self) -> float:
-        return float(self._get("OTP_LOCK_MAX_TIME"))
-
-    @property
-    def OTP_RESEND_COOLDOWN(self) -> float:
-        return float(self._get("OTP_RESEND_COOLDOWN"))
-
-    @property
-    def OTP_MAX_SENDS(self) -> int:
-        return int(self._get("OTP_MAX_SENDS"))
-
-    @property
-    def OTP_SEND_WINDOW(self) -> float:
-        return float(self._get("OTP_SEND_WINDOW"))
-
-    @property
-    def OTP_IP_MAX_SENDS(self) -> int:
-        return int(self._get("OTP_IP_MAX_SENDS"))
-
-    @property
-    def OTP_IP_MAX_VERIFIES(self) -> int:
-        return int(self._get("OTP_IP_MAX_VERIFIES"))
-
-    @property
-    def OTP_IP_WINDOW(self) -> float:
-        return float(self._get("OTP_IP_WINDOW"))
-
-    @property
-    def OTP_USER_MAX_SENDS(self) -> int:
-        return int(self._get("OTP_USER_MAX_SENDS"))
-
-    @property
-    def OTP_USER_IP_MAX_SENDS(self) -> int:
-        return int(self._get("OTP_USER_IP_MAX_SENDS"))
-
-    @property
-    def OTP_USER_WINDOW(self) -> float:
-        return float(self._get("OTP_USER_WINDOW"))
-
-    @property
-    def OTP_DAILY_BUDGET(self) -> int | None:
-        budget = self._get("OTP_DAILY_BUDGET")
-        return None if budget is None else int(budget)
-
-    @property
-    def OTP_ALLOWED_COUNTRIES(self) -> list[str] | None:
-        allowed = self._get("OTP_ALLOWED_COUNTRIES")
-        return None if allowed is None else [str(code).upper() for code in allowed]
-
-    @property
-    def OTP_PREFIX_DIGITS(self) -> int:
-        return int(self._get("OTP_PREFIX_DIGITS"))
-
-    @property
-    def OTP_PREFIX_MIN_SENDS(self) -> int:
-        return int(self._get("OTP_PREFIX_MIN_SENDS"))
-
-    @property
-    def OTP_PREFIX_MIN_VERIFY_RATE(self) -> float:
-        return float(self._get("OTP_PREFIX_MIN_VERIFY_RATE"))
-
-    @property
-    def OTP_PREFIX_WINDOW(self) -> float:
-        return float(self._get("OTP_PREFIX_WINDOW"))
-
-    @property
-    def OTP_PREFIX_BLOCK(self) -> float:
-        return float(self._get("OTP_PREFIX_BLOCK"))
-
-    @property
-    def OTP_TRUSTED_PROXIES(self) -> list[str]:
-        return [str(network) for network in self._get("OTP_TRUSTED_PROXIES")]
-
-    @property
-    def OTP_PROXY_HEADER(self) -> str:
-        return str(self._get("OTP_PROXY_HEADER"))
-
-    @property
-    def OTP_BACKEND(self) -> str:
-        return str(self._get("OTP_BACKEND"))
-
-    @property
-    def OTP_SENDER(self) -> str | None:
-        sender = self._get("OTP_SENDER")
-        return None if sender is None else str(sender)
-
-    @property
-    def OTP_CACHE(self) -> str:
-        return str(self._get("OTP_CACHE"))
-
-    @property
-    def OTP_DELIVERY(self) -> str:
-        return str(self._get("OTP_DELIVERY"))
-
-    @property
-    def OTP_MESSAGE_TEMPLATE(self) -> str:
-        return str(self._get("OTP_MESSAGE_TEMPLATE"))
-
-    @property
-    def OTP_WEBOTP_DOMAIN(self) -> str | None:
-        domain = self._get("OTP_WEBOTP_DOMAIN")
-        return str(domain) if domain else None
-
-    @property
-    def OTP_BASE_TEMPLATE(self) -> str:
-        return str(self._get("OTP_BASE_TEMPLATE"))
-
-    @property
-    def OTP_SUCCESS_URL(self) -> str | None:
-        url = self._get("OTP_SUCCESS_URL")
-        return str(url) if url else None
-
-    @property
-    def OTP_REAUTH_WINDOW(self) -> float:
-        return float(self._get("OTP_REAUTH_WINDOW"))
-
+#: Every key and its default.
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in described()}
 
 conf = Settings()

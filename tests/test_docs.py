@@ -277,7 +277,7 @@ def test_every_setting_is_documented_with_its_type_and_default():
 
 
 def check_ids_in_source() -> set[str]:
-    pattern = re.compile(r"""id=["'](django_turkeysms\.[EWI]\d{3})["']""")
+    pattern = re.compile(r"""["'](django_turkeysms\.[EWI]\d{3})["']""")
     return {
         check_id
         for path in PACKAGE.rglob("*.py")
