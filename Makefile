@@ -25,7 +25,7 @@ help:
 	@echo "make bench  benchmarks B1-B8 on PostgreSQL (BENCH_ARGS=--quick: small sizes)"
 	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
 	@echo "make docs   the documentation site, into docs/_build/html (warnings fail)"
-	@echo "make lint   ruff check + format check;  make type   mypy --strict"
+	@echo "make lint   ruff check + format check + import contracts (lint-imports);  make type   mypy --strict"
 	@echo "make tox    the tox matrix ($(TOX_ENVS))"
 
 $(STAMP): pyproject.toml
@@ -91,6 +91,7 @@ docs: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 type: $(STAMP)
 	$(BIN)/mypy django_turkeysms tests tests_services tests_e2e bench

@@ -2,8 +2,7 @@
 
 Hand-written because Django's ``bulk_update()`` builds one ``CASE WHEN pk = …``
 branch per row for every field, which databases evaluate row by row: recording
-1,000 sent messages that way costs a million comparisons per field (seconds on
-SQLite). PostgreSQL and SQLite (3.33+) both accept
+1,000 sent messages that way costs a million comparisons per field. PostgreSQL and SQLite (3.33+) both accept
 ``WITH v(…) AS (VALUES …) UPDATE … FROM v``, which joins instead; other databases
 fall back to ``bulk_update()`` in small batches.
 """

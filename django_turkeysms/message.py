@@ -1,7 +1,12 @@
-"""Pure data: the message a user builds, what a backend receives and returns.
+"""The message a user builds, and the values backends receive and return.
 
-Nothing here touches the database or the network; :mod:`django_turkeysms.sending`
-does.
+Value types only: nothing here touches the database or the network, except
+:meth:`SmsMessage.send`, a shortcut to :func:`django_turkeysms.sending.send_message`
+(as Django's ``EmailMessage.send`` is to a mail backend), imported when called.
+
+Words: ``language`` is the caller's choice for a message (``"auto"``, ``"gsm7"``,
+``"turkish"``, ``"ucs2"``); ``lang`` is the encoding it resolves to, an
+:class:`~django_turkeysms.encoding.SmsLang` (the provider's ``sms_lang``).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ class Category(models.TextChoices):
 
 
 #: The provider's ``content_type`` for each category (0 Transactional, 2 Advertising).
-CONTENT_TYPES: dict[str, int] = {
+CATEGORY_CONTENT_TYPES: dict[str, int] = {
     Category.TRANSACTIONAL: 0,
     Category.OTP: 0,
     Category.COMMERCIAL: 2,
@@ -71,7 +76,7 @@ class SmsStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("sms status", "Cancelled")
 
 
-LANGUAGES: dict[str, SmsLang | None] = {
+LANGUAGE_CHOICES: dict[str, SmsLang | None] = {
     "auto": None,
     "gsm7": SmsLang.GSM7,
     "turkish": SmsLang.TURKISH,

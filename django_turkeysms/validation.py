@@ -30,7 +30,12 @@ from django_turkeysms.exceptions import (
     TooManyRecipients,
 )
 from django_turkeysms.handler import sms_backends
-from django_turkeysms.message import CONTENT_TYPES, LANGUAGES, Category, SmsMessage
+from django_turkeysms.message import (
+    CATEGORY_CONTENT_TYPES,
+    LANGUAGE_CHOICES,
+    Category,
+    SmsMessage,
+)
 from django_turkeysms.tasks import supports_defer
 
 # Alphanumeric sender IDs are limited to 11 characters by GSM 03.40; numeric ones
@@ -71,7 +76,7 @@ def validate(message: SmsMessage, backend_alias: str) -> ValidatedMessage:
         recipients=recipients,
         sender=sender,
         info=info,
-        content_type=CONTENT_TYPES[message.category],
+        content_type=CATEGORY_CONTENT_TYPES[message.category],
         backend_alias=backend_alias,
         send_at=check_send_at(message.send_at),
         metadata=metadata,
@@ -121,11 +126,11 @@ def check_text(text: object, language: str) -> SegmentInfo:
     if not text.strip():
         raise EmptyMessage("The message text is empty.")
     _check_surrogates(text)
-    if language not in LANGUAGES:
-        choices = ", ".join(repr(name) for name in LANGUAGES)
+    if language not in LANGUAGE_CHOICES:
+        choices = ", ".join(repr(name) for name in LANGUAGE_CHOICES)
         raise InvalidMessage(f"Unknown language {language!r}; use one of {choices}.")
     try:
-        info = count_segments(text, LANGUAGES[language])
+        info = count_segments(text, LANGUAGE_CHOICES[language])
     except ValueError as exc:
         raise InvalidMessage(str(exc)) from exc
     if info.segments > conf.MAX_SEGMENTS:
@@ -178,7 +183,7 @@ def check_sender(sender: str | None, backend: BaseSmsBackend) -> str:
 
 
 def check_category(category: str) -> None:
-    if category not in CONTENT_TYPES:
+    if category not in CATEGORY_CONTENT_TYPES:
         raise InvalidMessage(
             f"Unknown category {category!r}; use one of {', '.join(Category.values)}."
         )

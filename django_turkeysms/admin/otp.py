@@ -17,19 +17,15 @@ from django_turkeysms.admin.filters import CreatedFilter, PhoneSearchMixin
 from django_turkeysms.models import (
     OtpChallenge,
     OtpLock,
-    SmsLog,
     VerifiedPhone,
 )
 
 if TYPE_CHECKING:
-    LogAdminBase = admin.ModelAdmin[SmsLog]
     ChallengeAdminBase = admin.ModelAdmin[OtpChallenge]
     LockAdminBase = admin.ModelAdmin[OtpLock]
     PhoneAdminBase = admin.ModelAdmin[VerifiedPhone]
 else:  # ModelAdmin is generic for type checkers only
-    LogAdminBase = ChallengeAdminBase = LockAdminBase = PhoneAdminBase = (
-        admin.ModelAdmin
-    )
+    ChallengeAdminBase = LockAdminBase = PhoneAdminBase = admin.ModelAdmin
 
 
 @admin.register(OtpChallenge)

@@ -7,7 +7,6 @@ import threading
 from decimal import Decimal
 from typing import Any, ClassVar
 
-import django_turkeysms
 from django_turkeysms.backends.base import BaseSmsBackend
 from django_turkeysms.message import (
     Balance,
@@ -16,6 +15,9 @@ from django_turkeysms.message import (
     SendResult,
     StatusResult,
 )
+
+#: Messages "sent" by this backend, oldest first; also ``django_turkeysms.outbox``.
+outbox: list[PreparedSms] = []
 
 _ids = itertools.count(1)
 _lock = threading.Lock()
@@ -33,7 +35,7 @@ class SmsBackend(BaseSmsBackend):
 
     def send(self, message: PreparedSms) -> SendResult:
         with _lock:
-            django_turkeysms.outbox.append(message)
+            outbox.append(message)
             provider_id = f"locmem-{next(_ids)}"
         return SendResult(
             provider_id=provider_id, credits=message.segments, code="TS-1024"

@@ -31,10 +31,10 @@ from django_turkeysms.testing.sandbox.wire import MESSAGES, OPERATION_SUCCESS, F
 
 Params = dict[str, str]
 
-LANGUAGES = {0: "English", 1: "Turkish", 2: "Arabic"}
-CONTENT_TYPES = {0: "Transactional", 1: "High Quality", 2: "Advertising"}
+SMS_LANG_NAMES = {0: "English", 1: "Turkish", 2: "Arabic"}
+CONTENT_TYPE_NAMES = {0: "Transactional", 1: "High Quality", 2: "Advertising"}
 DEFAULT_LANG = 2
-OTP_DIGITS = (4, 5, 6)
+OTP_DIGIT_CHOICES = (4, 5, 6)
 OTP_SENDER = "TURKEYSMS"
 OTP_TEMPLATES = {
     0: "Your verification code is {code}",
@@ -127,7 +127,7 @@ def _record(
 
 
 def _language(raw: str) -> int:
-    return parse_choice(raw, default=DEFAULT_LANG, choices=tuple(LANGUAGES))
+    return parse_choice(raw, default=DEFAULT_LANG, choices=tuple(SMS_LANG_NAMES))
 
 
 def send_sms(state: State, params: Params, style: SendStyle) -> Fields:
@@ -141,7 +141,9 @@ def send_sms(state: State, params: Params, style: SendStyle) -> Fields:
             sender=title,
             sms_lang=_language(params.get(style.lang_field, "")),
             content_type=parse_choice(
-                params.get("content_type", ""), default=0, choices=tuple(CONTENT_TYPES)
+                params.get("content_type", ""),
+                default=0,
+                choices=tuple(CONTENT_TYPE_NAMES),
             ),
             kind="sms",
             via=style.via,
@@ -158,8 +160,8 @@ def _sent_fields(message: SentMessage, recent: int) -> Fields:
         "number_of_sms": message.segments,
         "result_code": "TS-1024",
         "result_message": MESSAGES["TS-1024"],
-        "sms_lang": LANGUAGES[message.sms_lang],
-        "content_type": CONTENT_TYPES[message.content_type],
+        "sms_lang": SMS_LANG_NAMES[message.sms_lang],
+        "content_type": CONTENT_TYPE_NAMES[message.content_type],
         "country": message.country,
     }
 
@@ -183,7 +185,9 @@ def send_otp(state: State, params: Params) -> Fields:
     with state.lock:
         account = authorise(state, params.get("api_key", ""), "get")
         lang = _language(params.get("lang", ""))
-        digits = parse_choice(params.get("digits", ""), default=4, choices=OTP_DIGITS)
+        digits = parse_choice(
+            params.get("digits", ""), default=4, choices=OTP_DIGIT_CHOICES
+        )
         code = _new_code(digits, numeric="numeric_otp_code" in state.quirks)
         draft = Draft(
             number=params.get("mobile", ""),
@@ -214,7 +218,7 @@ def _otp_fields(message: SentMessage, code: str, quirks: frozenset[str]) -> Fiel
         "number_of_sms": message.segments,
         "result_code": "TS-1024",
         "result_message": MESSAGES["TS-1024"],
-        "sms_lang": LANGUAGES[message.sms_lang],
+        "sms_lang": SMS_LANG_NAMES[message.sms_lang],
         "country": message.country,
     }
 
