@@ -62,11 +62,16 @@ def prepare(count: int) -> list[tuple[Client, str]]:
         challenge = OtpChallenge(
             phone=phone, purpose="login", expires_at=now + timedelta(minutes=5)
         )
-        challenge.code_hash = otp.hash_code(challenge.pk, CODE)
+        challenge.set_code(CODE)
         challenge.save()
         client = Client()
         session = client.session
-        session[LOGIN_SESSION_KEY] = {"phone": phone, "next": "/", "sent_at": 0}
+        session[LOGIN_SESSION_KEY] = {
+            "phone": phone,
+            "challenge": str(challenge.pk),
+            "next": "/",
+            "sent_at": 0,
+        }
         session.save()
         client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key or ""
         clients.append((client, phone))

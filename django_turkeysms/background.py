@@ -23,6 +23,9 @@ WORKERS = 4
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 _requests = threading.local()
+#: Jobs queued behind a request on any thread and not yet in the pool.
+_waiting = 0
+_waiting_changed = threading.Condition()
 
 
 def after_response(job: Callable[[], object]) -> None:
@@ -42,10 +45,13 @@ def request_finished(**kwargs: Any) -> None:
     _flush()
 
 
-def wait() -> None:
-    """Block until every queued job has finished (tests, demos, shutdown)."""
+def wait(timeout: float = 30.0) -> None:
+    """Block until every queued job has finished (tests, demos, shutdown): jobs
+    other threads' requests have queued too, once their responses end."""
     global _executor
     _flush()
+    with _waiting_changed:
+        _waiting_changed.wait_for(lambda: _waiting == 0, timeout=timeout)
     with _executor_lock:
         executor, _executor = _executor, None
     if executor is not None:
@@ -55,8 +61,16 @@ def wait() -> None:
 def _after_commit(job: Callable[[], object]) -> None:
     if getattr(_requests, "depth", 0):
         _pending().append(job)
+        _count_waiting(+1)
     else:
         _submit(job)
+
+
+def _count_waiting(change: int) -> None:
+    global _waiting
+    with _waiting_changed:
+        _waiting += change
+        _waiting_changed.notify_all()
 
 
 def _pending() -> list[Callable[[], object]]:
@@ -70,6 +84,7 @@ def _flush() -> None:
     jobs = _pending()
     while jobs:
         _submit(jobs.pop(0))
+        _count_waiting(-1)
 
 
 def _submit(job: Callable[[], object]) -> None:

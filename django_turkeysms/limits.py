@@ -16,6 +16,7 @@ from datetime import date
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 from django_turkeysms.conf import conf
@@ -50,14 +51,38 @@ def hit(name: str, key: str, *, limit: int, window: float) -> float | None:
     bucket = int(now // window)
     cache_key = _counter_key(name, key, bucket)
     try:
-        cache = _cache()
-        cache.add(cache_key, 0, timeout=int(window) + 1)
-        count = cache.incr(cache_key)
+        count = _count(_cache(), cache_key, timeout=int(window) + 1)
     except Exception as exc:  # any cache failure: fail closed
         raise _unavailable(exc) from exc
     if count > limit:
         return (bucket + 1) * window - now
     return None
+
+
+#: Add one to a counter, starting its expiry with its first count: one round trip.
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+def _count(cache: BaseCache, key: str, *, timeout: int) -> int:
+    """Add one to the counter ``key`` (created for ``timeout`` seconds); its value.
+
+    On Django's Redis cache this is one round trip (a server-side script; a code
+    check counts against a limit on every request). Elsewhere ``add`` then
+    ``incr``, both atomic on Memcached and Redis.
+    """
+    if isinstance(cache, RedisCache):
+        # The client of Django's RedisCache (the _cache attribute) is private API;
+        # it is stable since Django 4.0, and the fallback below needs nothing.
+        client = cache._cache.get_client(key, write=True)
+        return int(
+            client.eval(_COUNT_SCRIPT, 1, cache.make_and_validate_key(key), timeout)
+        )
+    cache.add(key, 0, timeout=timeout)
+    return int(cache.incr(key))
 
 
 def _counter_key(name: str, key: str, bucket: int) -> str:

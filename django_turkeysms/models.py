@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +161,46 @@ class SendSmsLink(SmsLog):
 
 
 class OtpChallengeQuerySet(models.QuerySet["OtpChallenge"]):
+    def use_up(
+        self,
+        challenge_id: uuid.UUID,
+        *,
+        phone: str,
+        purpose: str,
+        code: str,
+        now: datetime,
+        max_attempts: int,
+    ) -> bool:
+        """Mark the challenge used if ``code`` is its code, it is open, unexpired
+        and has tries left, and its phone is not locked; whether it was.
+
+        One statement, the common case of a code check. Written in SQL because
+        the ORM builds and compiles this UPDATE (with its NOT EXISTS on the lock
+        table) anew on every check, which costs more than running it. The hash is
+        compared in SQL, not in constant time: the hash is keyed, so how much of it
+        matches a guess's hash tells nothing about the code.
+        """
+        connection = connections[self.db]
+        values = [
+            ("verified_at", now),
+            ("id", challenge_id),
+            ("phone", phone),
+            ("purpose", purpose),
+            ("expires_at", now),
+            ("attempts", max_attempts),
+            ("code_hash", OtpChallenge.hash_code(challenge_id, code)),
+        ]
+        params = [
+            _db_value(OtpChallenge, name, value, connection) for name, value in values
+        ]
+        params += [
+            _db_value(OtpLock, "phone", phone, connection),
+            _db_value(OtpLock, "ends_at", now, connection),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_use_up_sql(connection), params)
+            return bool(cursor.rowcount == 1)
+
     def active_for(self, phone: str, purpose: str) -> OtpChallengeQuerySet:
         """Unverified challenges for ``phone`` and ``purpose``, newest first."""
         return self.filter(
@@ -169,6 +209,32 @@ class OtpChallengeQuerySet(models.QuerySet["OtpChallenge"]):
 
     def expired(self, now: datetime | None = None) -> OtpChallengeQuerySet:
         return self.filter(expires_at__lt=now or timezone.now())
+
+
+def _db_value(
+    model: type[models.Model], name: str, value: object, connection: Any
+) -> Any:
+    field: Any = model._meta.get_field(name)
+    return field.get_db_prep_value(value, connection, prepared=False)
+
+
+def _use_up_sql(connection: Any) -> str:
+    """:meth:`OtpChallengeQuerySet.use_up`'s statement, with the backend's quoting."""
+    quote = connection.ops.quote_name
+    challenge, lock = OtpChallenge._meta, OtpLock._meta
+    column = {f.name: quote(f.column) for f in challenge.concrete_fields}
+    lock_column = {f.name: quote(f.column) for f in lock.concrete_fields}
+    lock_table = quote(lock.db_table)
+    # Identifiers quoted by the backend; every value is a parameter.
+    return (
+        f"UPDATE {quote(challenge.db_table)} SET {column['verified_at']} = %s "  # noqa: S608
+        f"WHERE {column['id']} = %s AND {column['phone']} = %s "
+        f"AND {column['purpose']} = %s AND {column['verified_at']} IS NULL "
+        f"AND {column['expires_at']} > %s AND {column['attempts']} < %s "
+        f"AND {column['code_hash']} = %s AND NOT EXISTS (SELECT 1 FROM {lock_table} "
+        f"WHERE {lock_table}.{lock_column['phone']} = %s "
+        f"AND {lock_table}.{lock_column['ends_at']} > %s)"
+    )
 
 
 class OtpChallenge(models.Model):

@@ -36,7 +36,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, QuerySet, Sum
+from django.db.models import F, Max, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -381,25 +381,15 @@ def _use_up(
     challenge_id: uuid.UUID, e164: str, purpose: str, digits: str, now: datetime
 ) -> bool:
     """The common case in one statement: a right code on an open challenge of an
-    unlocked phone is marked used; False when anything else holds.
-
-    The hash is compared in SQL, not in constant time: the hash is keyed, so how
-    much of it matches a guess's hash tells nothing about the code.
-    """
-    updated = (
-        OtpChallenge.objects.filter(
-            pk=challenge_id,
-            phone=e164,
-            purpose=purpose,
-            verified_at__isnull=True,
-            expires_at__gt=now,
-            attempts__lt=conf.OTP_MAX_ATTEMPTS,
-            code_hash=OtpChallenge.hash_code(challenge_id, digits),
-        )
-        .exclude(Exists(OtpLock.objects.active(now).filter(phone=OuterRef("phone"))))
-        .update(verified_at=now)
+    unlocked phone is marked used; False when anything else holds."""
+    return OtpChallenge.objects.use_up(
+        challenge_id,
+        phone=e164,
+        purpose=purpose,
+        code=digits,
+        now=now,
+        max_attempts=conf.OTP_MAX_ATTEMPTS,
     )
-    return updated == 1
 
 
 def _as_uuid(value: object) -> uuid.UUID:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -235,16 +236,20 @@ class LoginConfirmView(_ConfirmView):
         return _send_login_code(self.request, self.state["phone"])
 
     def form_valid(self, form: CodeForm) -> HttpResponse:
-        user = authenticate(
-            self.request,
-            phone=self.state["phone"],
-            otp_token=form.cleaned_data["code"],
-            challenge=self.state["challenge"],
-        )
-        if user is None:
-            return self.fail(form, getattr(self.request, RESULT_ATTRIBUTE, None))
-        next_url = self.state.get("next")
-        login(self.request, user)  # rotates the session key
+        # Using up the code and logging in (new session key, last_login) commit
+        # together: a login that fails leaves the code unused, and one commit
+        # replaces four.
+        with transaction.atomic():
+            user = authenticate(
+                self.request,
+                phone=self.state["phone"],
+                otp_token=form.cleaned_data["code"],
+                challenge=self.state["challenge"],
+            )
+            if user is None:
+                return self.fail(form, getattr(self.request, RESULT_ATTRIBUTE, None))
+            next_url = self.state.get("next")
+            login(self.request, user)  # rotates the session key
         return HttpResponseRedirect(
             next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
         )

@@ -14,15 +14,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from django_turkeysms import limits, otp
+from django_turkeysms import background, limits, otp
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.message import PreparedSms, SmsMessage
 from django_turkeysms.models import OtpChallenge, OtpLock, VerifiedPhone
@@ -530,3 +531,44 @@ def test_the_old_credential_name_still_works_with_a_warning(sms_outbox):
             None, phone=PHONE, code=code_in(sms_outbox), challenge=challenge.pk
         )
     assert found is not None and found.username == "ayse"
+
+
+# -- 2. the request path does the same work for known and unknown numbers ------------------
+
+
+def _shape(sql):
+    """A statement without its values: what ran, not with which number."""
+    sql = re.sub(r'"s\d+_x\d+"', '"savepoint"', sql)
+    return re.sub(r"'[^']*'|\b\d+\b|%s|\?", "?", sql)
+
+
+def _work(client, phone, cache_calls):
+    cache_calls.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(LOGIN, {"phone": phone})
+    assert response.status_code == 302
+    return [_shape(q["sql"]) for q in queries.captured_queries], list(cache_calls)
+
+
+def test_a_login_request_does_the_same_work_for_known_and_unknown_numbers(
+    settings, monkeypatch
+):
+    """With background delivery, the log row and the provider call of a known
+    number's SMS run after the response: the request itself runs the same
+    statements and cache operations as for an unknown number."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DELIVERY": "background"}
+    user("ayse", PHONE)
+    calls = []
+    real_cache = limits._cache()
+    for name in ("add", "incr", "get", "set", "get_many"):
+        method = getattr(real_cache, name)
+        monkeypatch.setattr(
+            real_cache,
+            name,
+            lambda *a, _m=method, _n=name, **k: calls.append(_n) or _m(*a, **k),
+        )
+    monkeypatch.setattr(background, "_submit", lambda job: None)  # no SMS here
+    known = _work(Client(), PHONE, calls)
+    unknown = _work(Client(), "+905421234567", calls)
+    assert known == unknown
+    assert not [sql for sql in known[0] if "smslog" in sql.lower()]

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -114,6 +115,25 @@ class Workers:
                 start_new_session=True,
             )
 
+    def start_site(self) -> str:
+        """This project's pages served by ``runserver`` in a process of its own
+        (threaded, as Django serves them); its base URL once it answers."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.COMMANDS["site"] = [
+            "django",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--skip-checks",
+        ]
+        self.start("site")
+        wait_for(
+            lambda: _accepts(port), timeout=30, message=f"runserver on port {port}"
+        )
+        return f"http://127.0.0.1:{port}"
+
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL the worker and its children."""
         self._kill_group(process)
@@ -149,6 +169,11 @@ def workers(tmp_path):
     yield pool
     pool.stop()
     print(pool.logs())  # pytest shows it only when the test failed
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_for(

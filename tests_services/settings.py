@@ -34,6 +34,9 @@ DATABASE_NAME = os.environ.get("TURKEYSMS_SERVICES_DB", "turkeysms_services")
 # Workers connect to the test database by its real name.
 DATABASES = {"default": postgres_database(DATABASE_NAME, TEST={"NAME": DATABASE_NAME})}
 
+# The live server of the timing tests serves static files under this prefix.
+STATIC_URL = "static/"
+
 REDIS_URL = os.environ.get("TURKEYSMS_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 INSTALLED_APPS = [
