@@ -64,6 +64,7 @@ DEFAULTS: dict[str, Any] = {
     "OTP_BASE_TEMPLATE": "django_turkeysms/base.html",
     "OTP_SUCCESS_URL": None,
     "OTP_REAUTH_WINDOW": 300,
+    "API_TOKEN_HOOK": None,
 }
 
 
@@ -291,6 +292,13 @@ class Settings:
     @property
     def OTP_REAUTH_WINDOW(self) -> float:
         return float(self._get("OTP_REAUTH_WINDOW"))
+
+    @property
+    def API_TOKEN_HOOK(self) -> str | None:
+        """Dotted path of ``hook(*, request, user) -> dict``, merged into the JSON
+        API's answer to a successful login (a DRF token, a JWT)."""
+        hook = self._get("API_TOKEN_HOOK")
+        return str(hook) if hook else None
 
 
 conf = Settings()
