@@ -111,7 +111,10 @@ def test_limits_answer_429_with_retry_after(client, ayse, sms_outbox):
     body = response.json()
     assert body["code"] == "throttled" and 55 <= body["retry_after"] <= 60
     assert response["Retry-After"] == str(body["retry_after"])
-    assert body["message"] == f"Too many requests. Try again in {body['retry_after']} seconds."
+    assert (
+        body["message"]
+        == f"Too many requests. Try again in {body['retry_after']} seconds."
+    )
     assert conforms(response, "Error")
 
 

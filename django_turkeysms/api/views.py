@@ -184,7 +184,9 @@ class _JsonView(View):
     def http_method_not_allowed(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponse:
-        allowed = ", ".join(self._allowed_methods())
+        allowed = ", ".join(
+            method.upper() for method in self.http_method_names if hasattr(self, method)
+        )
         message = _("Use %(methods)s.") % {"methods": allowed}
         response = ApiError("method_not_allowed", message, status=405).response()
         response["Allow"] = allowed
