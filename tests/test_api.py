@@ -248,3 +248,20 @@ def test_the_openapi_description_is_valid_and_served(client):
     for name in names:  # every operation is a URL of the API, at its path
         path = reverse(f"turkeysms_api:{name}").removeprefix("/api/otp")
         assert path in spec["paths"], name
+
+
+def test_a_wrong_code_on_verify_phone(client, sms_outbox):
+    client.force_login(get_user_model().objects.create_user("mehmet"))
+    post(client, VERIFY, {"phone": "0542 123 45 67"})
+    response = post(client, VERIFY_CONFIRM, {"code": "000000"})
+    assert (response.status_code, response.json()["code"]) == (400, "wrong_code")
+    assert not VerifiedPhone.objects.exists()
+
+
+def test_a_right_code_for_a_user_deactivated_meanwhile(client, ayse, sms_outbox):
+    post(client, LOGIN, {"phone": PHONE})
+    ayse.is_active = False
+    ayse.save()
+    response = post(client, LOGIN_CONFIRM, {"code": code_in(sms_outbox)})
+    assert (response.status_code, response.json()["code"]) == (400, "wrong_code")
+    assert SESSION_KEY not in client.session

@@ -25,23 +25,23 @@ def no_cooldown(settings):
 
 
 def test_a_given_code_is_sent_hashed_and_redacted(sms_outbox):
-    challenge = send_code(PHONE, purpose="verify", code="482913")
+    challenge = send_code(PHONE, purpose="verify", code="731946")
     [sms] = sms_outbox
-    assert "482913" in sms.text
-    assert challenge.code_hash == otp.hash_code(challenge.pk, "482913")
+    assert "731946" in sms.text
+    assert challenge.code_hash == otp.hash_code(challenge.pk, "731946")
     log = SmsLog.objects.get()
     assert (log.category, log.body, log.status) == ("otp", REDACTED, "sent")
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM django_turkeysms_otpchallenge")
-        assert "482913" not in repr(cursor.fetchall())
+        assert "731946" not in repr(cursor.fetchall())
 
 
 def test_a_given_code_is_checked_like_our_own(sms_outbox):
-    challenge = send_code(PHONE, purpose="verify", code="000777")
-    assert verify_code(PHONE, "000778", purpose="verify", challenge=challenge.pk) is (
+    challenge = send_code(PHONE, purpose="verify", code="090817")
+    assert verify_code(PHONE, "090818", purpose="verify", challenge=challenge.pk) is (
         VerifyResult.INVALID
     )
-    assert verify_code(PHONE, "000777", purpose="verify", challenge=challenge.pk) is (
+    assert verify_code(PHONE, "090817", purpose="verify", challenge=challenge.pk) is (
         VerifyResult.OK
     )
 
@@ -78,9 +78,9 @@ def test_provider_mode_sends_a_given_code_as_a_local_text(settings, turkeysms_sa
         "OTP_MODE": "provider",
         "OTP_DELIVERY": "inline",
     }
-    challenge = send_code(PHONE, purpose="two-factor", code="654321")
+    challenge = send_code(PHONE, purpose="two-factor", code="872530")
     [message] = turkeysms_sandbox.messages
-    assert "654321" in message.text
+    assert "872530" in message.text
     assert challenge.mode == OtpChallenge.Mode.LOCAL
     assert SmsLog.objects.get().body == REDACTED
     assert message.kind == "sms"  # not the provider's OTP endpoint
@@ -101,7 +101,7 @@ def test_record_verification_closes_the_challenge_and_counts_it(
     try:
         for n in range(6):  # verified elsewhere, so the prefix stays open
             number = f"+90532123450{n}"
-            challenge = send_code(number, purpose="verify", code="424242")
+            challenge = send_code(number, purpose="verify", code="586203")
             assert otp.record_verification(number, purpose="verify") is True
     finally:
         otp_verified.receivers.clear()
@@ -110,15 +110,15 @@ def test_record_verification_closes_the_challenge_and_counts_it(
     challenge.refresh_from_db()
     assert challenge.verified_at is not None
     # Once closed, the code does not work here either, and nothing is left open.
-    assert verify_code(number, "424242", purpose="verify") is VerifyResult.NOT_FOUND
+    assert verify_code(number, "586203", purpose="verify") is VerifyResult.NOT_FOUND
     assert otp.record_verification(number, purpose="verify") is False
 
 
 def test_record_verification_resets_the_failure_count(sms_outbox, no_cooldown):
-    challenge = send_code(PHONE, purpose="verify", code="123123")
+    challenge = send_code(PHONE, purpose="verify", code="319274")
     for _ in range(3):
         verify_code(PHONE, "999999", purpose="verify", challenge=challenge.pk)
     assert otp.consecutive_failures(PHONE) == 3
-    send_code(PHONE, purpose="verify", code="456456")
+    send_code(PHONE, purpose="verify", code="640185")
     otp.record_verification(PHONE, purpose="verify")
     assert otp.consecutive_failures(PHONE) == 0

@@ -10,13 +10,16 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.adapter import get_adapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from django_turkeysms import limits, otp
+from django_turkeysms.exceptions import OtpThrottled
 from django_turkeysms.integrations.allauth import AccountAdapter, PhoneAdapterMixin
 from django_turkeysms.models import (
     REDACTED,
@@ -272,3 +275,45 @@ def test_only_allauths_session_holds_the_code(client, sms_outbox):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - fixed names
             assert code not in repr(cursor.fetchall())
     assert code in repr(dict(client.session))
+
+
+# -- the adapter's edges --------------------------------------------------------------------
+
+
+def test_a_number_allauth_sets_as_verified(sms_outbox):
+    """allauth sets a verified number directly, e.g. from a social login."""
+    mehmet = user("mehmet")
+    get_adapter().set_phone(mehmet, "0542 123 45 67", True)
+    assert get_adapter().get_phone(mehmet) == (NEW_PHONE, True)
+    assert get_adapter().get_user_by_phone("not a number") is None
+
+
+def test_a_number_of_another_account_is_never_moved(sms_outbox):
+    user("ayse", PHONE)
+    mallory = user("mallory")
+    with pytest.raises(PermissionDenied):
+        get_adapter().set_phone_verified(mallory, PHONE)
+    assert VerifiedPhone.objects.get(phone=PHONE).user.username == "ayse"
+
+
+def test_outside_a_request_a_refusal_is_raised(sms_outbox):
+    """Without a request to answer, the adapter raises the typed refusal."""
+    ayse = user("ayse", PHONE)
+    adapter = AccountAdapter()
+    adapter.request = None
+    adapter.send_verification_code_sms(ayse, PHONE, "730150")
+    with pytest.raises(OtpThrottled) as refused:
+        adapter.send_verification_code_sms(ayse, PHONE, "730151")
+    assert refused.value.reason == "cooldown"
+    assert len(sms_outbox) == 1
+
+
+def test_a_stored_number_outside_the_policy_answers_400(rf, settings, sms_outbox):
+    ayse = user("ayse")
+    PendingPhone.objects.create(user=ayse, phone="+4915112345678")
+    adapter = AccountAdapter()
+    adapter.request = rf.post("/")
+    with pytest.raises(ImmediateHttpResponse) as answer:
+        adapter.send_verification_code_sms(ayse, "+4915112345678", "730152")
+    assert answer.value.response.status_code == 400
+    assert sms_outbox == []

@@ -44,3 +44,9 @@ def test_the_gateway_and_the_device_need_the_request(settings):
         m for m in settings.MIDDLEWARE if m != checks.REQUEST_MIDDLEWARE
     ]
     assert ids(checks.check_integrations()) == ["django_turkeysms.W011"]
+
+
+def test_an_adapter_that_does_not_import_is_allauths_to_report(settings):
+    settings.ACCOUNT_ADAPTER = "no.such.Adapter"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert checks.check_integrations() == []

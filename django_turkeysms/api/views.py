@@ -81,7 +81,8 @@ class _CsrfCheck(CsrfViewMiddleware):
     """Django's own CSRF check, answering with the reason instead of a page."""
 
     def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
-        raise ApiError("csrf_failed", _("CSRF check failed: %s") % reason, status=403)
+        message = _("CSRF check failed: %(reason)s") % {"reason": reason}
+        raise ApiError("csrf_failed", message, status=403)
 
 
 def _check_csrf(request: HttpRequest) -> None:
@@ -92,11 +93,10 @@ def _check_csrf(request: HttpRequest) -> None:
 
 def _body(request: HttpRequest) -> dict[str, Any]:
     """The request's JSON object, read only when it is small and says it is JSON."""
-    content_type = request.content_type or ""
     length = request.META.get("CONTENT_LENGTH") or "0"
-    if content_type != "application/json" or not length.isdigit():
+    if request.content_type != "application/json" or not length.isdigit():
         raise ApiError("bad_request", str(NOT_JSON))
-    if int(length) > MAX_BODY:
+    if int(length) > MAX_BODY:  # refused before the body is read
         raise ApiError("bad_request", str(NOT_JSON))
     try:
         data = json.loads(request.body)

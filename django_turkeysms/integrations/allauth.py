@@ -25,7 +25,7 @@ from allauth.core.ratelimit import respond_429
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from django_turkeysms import flows, otp, phones
 from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
@@ -164,12 +164,11 @@ class PhoneAdapterMixin:
     ) -> None:
         """A code to log in with (to the user's verified number) or to prove a
         number (any other), through the OTP send path."""
-        e164 = otp.normalize_phone(phone)
-        if self.get_phone(user) == (e164, True):
-            self._send(e164, purpose=otp.LOGIN, code=code)
+        if self._verified_number_of(user, phone):
+            self._send(phone, purpose=otp.LOGIN, code=code)
         else:
             self._send(
-                e164, purpose=flows.VERIFY, user=self._logged_in(user), code=code
+                phone, purpose=flows.VERIFY, user=self._logged_in(user), code=code
             )
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
@@ -182,6 +181,15 @@ class PhoneAdapterMixin:
         """No SMS either when a sign-up gives a number another account holds: the
         same decoy as a sign-up's verification code."""
         self._send(phone, purpose=flows.VERIFY, deliver=False)
+
+    def _verified_number_of(self, user: AbstractBaseUser, phone: str) -> bool:
+        stored = self.get_phone(user)
+        if stored is None or not stored[1]:
+            return False
+        try:
+            return otp.normalize_phone(phone) == stored[0]
+        except InvalidPhoneNumber:
+            return False
 
     def _logged_in(self, user: AbstractBaseUser) -> AbstractBaseUser | None:
         """``user`` when it is the one logged in (its per-account limits apply);
@@ -200,8 +208,9 @@ class PhoneAdapterMixin:
         code: str | None = None,
         deliver: bool = True,
     ) -> None:
-        """Send through the OTP path; a refusal answers 429 (allauth's page, or
-        its JSON for headless clients) with ``Retry-After``."""
+        """Send through the OTP path. A limit's refusal answers 429 (allauth's page,
+        or its JSON for headless clients) with ``Retry-After``; a number outside
+        the policy (stored before it changed) 400. Outside a request, both raise."""
         try:
             otp.send_code(
                 phone,
@@ -211,15 +220,18 @@ class PhoneAdapterMixin:
                 code=code,
                 deliver=deliver,
             )
-        except OtpThrottled as refused:
+        except (OtpThrottled, InvalidPhoneNumber) as refused:
             if self.request is None:
                 raise
-            seconds, _message = flows.refusal(refused)
-            response = respond_429(self.request)
-            response["Retry-After"] = str(seconds)
-            raise ImmediateHttpResponse(response) from None
-        except InvalidPhoneNumber as invalid:  # a number stored before the policy
-            raise ImmediateHttpResponse(HttpResponseBadRequest(str(invalid))) from None
+            raise ImmediateHttpResponse(self._refusal(refused)) from None
+
+    def _refusal(self, refused: OtpThrottled | InvalidPhoneNumber) -> HttpResponse:
+        if isinstance(refused, InvalidPhoneNumber):
+            return HttpResponseBadRequest(str(refused))
+        seconds, _message = flows.refusal(refused)
+        response: HttpResponse = respond_429(self.request)
+        response["Retry-After"] = str(seconds)
+        return response
 
 
 class AccountAdapter(PhoneAdapterMixin, DefaultAccountAdapter):  # type: ignore[misc]
