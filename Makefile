@@ -32,14 +32,14 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group integrations --group lint --group type --group dev --group services --group e2e --group docs
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers,allauth,two-factor,otp]' --group test --group integrations --group lint --group type --group dev --group services --group e2e --group docs
 	@touch $@
 
 $(STAMP52): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV52)
 	$(VENV52)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV52)/bin/python -m pip install --quiet -e '.[phonenumbers]' --group test --group integrations --group e2e --group django52
+	$(VENV52)/bin/python -m pip install --quiet -e '.[phonenumbers,allauth,two-factor,otp]' --group test --group integrations --group e2e --group django52
 	@touch $@
 
 # The default suite, then the integration suite (django-allauth, two-factor-auth,

@@ -148,7 +148,12 @@ if EXAMPLE_TWO_FACTOR or EXAMPLE_DJANGO_OTP:  # both run on django-otp
     MIDDLEWARE += ["django_otp.middleware.OTPMiddleware", REQUEST_MIDDLEWARE]
 
 if EXAMPLE_TWO_FACTOR:  # docs/two-factor.md
-    INSTALLED_APPS += ["two_factor", "two_factor.plugins.phonenumber"]
+    INSTALLED_APPS += [
+        "django_otp.plugins.otp_static",  # two-factor's backup tokens
+        "django_otp.plugins.otp_totp",
+        "two_factor",
+        "two_factor.plugins.phonenumber",
+    ]
     TWO_FACTOR_SMS_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"
     TWO_FACTOR_PATCH_ADMIN = False
 
