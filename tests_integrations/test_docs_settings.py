@@ -9,7 +9,11 @@ from django.conf import settings
 from tests.test_docs import snippets
 
 #: What ``startproject`` gives, for the snippets that extend it.
-STARTPROJECT = {"INSTALLED_APPS": [], "MIDDLEWARE": [], "AUTHENTICATION_BACKENDS": []}
+STARTPROJECT: dict[str, list[str]] = {
+    "INSTALLED_APPS": [],
+    "MIDDLEWARE": [],
+    "AUTHENTICATION_BACKENDS": [],
+}
 
 
 @pytest.mark.parametrize("page", ["allauth.md", "two-factor.md", "django-otp.md"])
