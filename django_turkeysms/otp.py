@@ -480,9 +480,12 @@ def record_verification(
     Only for codes sent with ``send_code(code=...)``: the success resets the
     phone's failure count, counts for the prefix guard and sends
     ``otp_verified``, as a success through :func:`verify_code` does. Returns
-    whether a challenge was open.
+    whether a challenge was open (never for a number that cannot have one).
     """
-    e164 = normalize_phone(phone_number)
+    try:
+        e164 = normalize_phone(phone_number)
+    except InvalidPhoneNumber:
+        return False
     target = _newest_open(e164, purpose)
     closed = (
         target is not None

@@ -122,3 +122,8 @@ def test_record_verification_resets_the_failure_count(sms_outbox, no_cooldown):
     send_code(PHONE, purpose="verify", code="640185")
     otp.record_verification(PHONE, purpose="verify")
     assert otp.consecutive_failures(PHONE) == 0
+
+
+def test_record_verification_of_a_number_that_cannot_have_a_code():
+    assert otp.record_verification("+4915112345678", purpose="verify") is False
+    assert otp.record_verification("12", purpose="verify") is False

@@ -119,3 +119,28 @@ def test_a_refused_send_is_no_server_error(provider):
         client, LOGIN, "login_view", "token", otp_token=token_from(provider)
     )
     assert response.status_code == 302  # the first token still works
+
+
+def test_a_number_outside_the_country_policy_fails_the_setup(client, provider):
+    client.force_login(user())
+    step(client, SETUP, "setup_view", "welcome")
+    step(client, SETUP, "setup_view", "method", method="sms")
+    page = step(client, SETUP, "setup_view", "sms", number="+4915112345678")
+    assert page.status_code == 200
+    assert b"encountered an issue" in page.content  # two-factor's own message
+    assert provider.messages == [] and not OtpChallenge.objects.exists()
+
+
+def test_a_login_to_a_number_outside_the_policy_says_why(provider):
+    ayse = user()
+    PhoneDevice.objects.create(
+        user=ayse, name="default", number="+4915112345678", method="sms"
+    )
+    client = Client()
+    page = step(
+        client, LOGIN, "login_view", "auth", username="ayse", password="pw-ayse"
+    )
+    assert page.status_code == 200
+    messages = [str(m) for m in page.context["messages"]]
+    assert any("not an allowed country" in text for text in messages)
+    assert provider.messages == []

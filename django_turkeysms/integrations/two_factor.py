@@ -19,7 +19,7 @@ from django.db.models.signals import post_save
 from two_factor import signals
 
 from django_turkeysms import otp
-from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
 from django_turkeysms.flows import refusal
 from django_turkeysms.integrations.middleware import current_request
 
@@ -39,7 +39,8 @@ class Gateway:
 
         A limit's refusal is not raised: two-factor asks for a token every time
         its page is shown, and an error there would be a server error. The
-        token sent before stays valid; the user reads why nothing came.
+        token sent before stays valid; the user reads why nothing came. A number
+        outside ``OTP_ALLOWED_COUNTRIES`` fails the setup wizard's send.
         """
         request = current_request()
         # Logging in is for a confirmed device; setting one up counts against
@@ -58,6 +59,13 @@ class Gateway:
             if request is not None:
                 _seconds, message = refusal(refused)
                 messages.error(request, message, fail_silently=True)
+        except InvalidPhoneNumber as invalid:
+            # The setup wizard reports a failed send itself; a login with a
+            # number stored before the country policy changed says why instead.
+            if setting_up:
+                raise
+            if request is not None:
+                messages.error(request, str(invalid), fail_silently=True)
 
 
 def connect() -> None:
