@@ -17,7 +17,7 @@ TOX_ENVS ?= lint,type,pkg,py311-django52,py312-django60,py313-django61
 .PHONY: help test test-services test-e2e test-e2e-61 test-e2e-52 screenshots reliability bench demo docs lint type tox clean
 
 help:
-	@echo "make test   run the test suite (SQLite + the in-process sandbox)"
+	@echo "make test   run the test suite (SQLite + the in-process sandbox), then the integrations"
 	@echo "make test-services  worker, PostgreSQL, Redis and RabbitMQ tests (needs those services)"
 	@echo "make test-e2e  browser tests on Django 6.1 and 5.2 (Playwright driving /usr/bin/chromium)"
 	@echo "make screenshots  refresh docs/screenshots/ from a browser-test run (Django 6.1, 1,280 px)"
@@ -32,18 +32,21 @@ $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[phonenumbers]' --group test --group lint --group type --group dev --group services --group e2e --group docs
+	$(BIN)/python -m pip install --quiet -e '.[phonenumbers,allauth,two-factor,otp]' --group test --group integrations --group lint --group type --group dev --group services --group e2e --group docs
 	@touch $@
 
 $(STAMP52): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 is needed (python3.12 or python3.13 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV52)
 	$(VENV52)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV52)/bin/python -m pip install --quiet -e '.[phonenumbers]' --group test --group e2e --group django52
+	$(VENV52)/bin/python -m pip install --quiet -e '.[phonenumbers,allauth,two-factor,otp]' --group test --group integrations --group e2e --group django52
 	@touch $@
 
+# The default suite, then the integration suite (django-allauth, two-factor-auth,
+# django-otp, DRF installed: tests_integrations/settings.py); one coverage report.
 test: $(STAMP)
 	$(BIN)/python -m coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m coverage run --append -m pytest tests_integrations --ds=tests_integrations.settings $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report
 
 # Real worker processes against PostgreSQL (127.0.0.1:5432, user postgres), Redis
@@ -94,7 +97,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 type: $(STAMP)
-	$(BIN)/mypy django_turkeysms tests tests_services tests_e2e bench
+	$(BIN)/mypy django_turkeysms tests tests_services tests_integrations tests_e2e bench
 
 tox: $(STAMP)
 	$(BIN)/tox run -e $(TOX_ENVS)

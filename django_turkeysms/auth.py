@@ -10,10 +10,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from django_turkeysms import otp
+from django_turkeysms.flows import RESULT_ATTRIBUTE
 from django_turkeysms.models import VerifiedPhone
 
-#: Where the backend leaves the outcome for the view (``request.<name>``).
-RESULT_ATTRIBUTE = "turkeysms_otp_result"
+__all__ = ["RESULT_ATTRIBUTE", "PhoneOtpBackend"]
 
 
 class PhoneOtpBackend(ModelBackend):

@@ -10,11 +10,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from django_turkeysms import limits, otp
@@ -25,6 +26,18 @@ from django_turkeysms.handler import sms_backends
 #: NIST SP 800-63B-4 §3.2.2 allows 100 consecutive failures; we bound the total:
 #: at most 0.1 % success against a 6-digit code in 30 days.
 MAX_GUESSES_PER_30_DAYS = 1000
+#: NIST SP 800-63B-4 §3.1.3.2: an out-of-band code is valid at most 10 minutes.
+MAX_CODE_LIFETIME = 600
+SIGNED_COOKIES = "django.contrib.sessions.backends.signed_cookies"
+ALLAUTH_MIXIN = "django_turkeysms.integrations.allauth.PhoneAdapterMixin"
+TWO_FACTOR_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"
+OTP_DEVICE_APP = "django_turkeysms.integrations.django_otp"
+REQUEST_MIDDLEWARE = "django_turkeysms.integrations.middleware.RequestMiddleware"
+#: allauth's code lifetimes and their defaults (django-allauth 65).
+ALLAUTH_CODE_LIFETIMES = {
+    "ACCOUNT_PHONE_VERIFICATION_TIMEOUT": 900,
+    "ACCOUNT_LOGIN_BY_CODE_TIMEOUT": 180,
+}
 
 
 @register(Tags.compatibility)
@@ -337,3 +350,102 @@ def _otp_cache_error(alias: str, cause: str) -> Error:
         ),
         id="django_turkeysms.E009",
     )
+
+
+@register(Tags.security)
+def check_integrations(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """The JSON API's token hook, and what the allauth, two-factor and django-otp
+    integrations need to keep the OTP guarantees."""
+    return [*_token_hook_errors(), *_allauth_messages(), *_request_warnings()]
+
+
+def _token_hook_errors() -> list[CheckMessage]:
+    path = conf.API_TOKEN_HOOK
+    if not path:
+        return []
+    try:
+        hook = import_string(path)
+    except ImportError as exc:
+        problem = str(exc)
+    else:
+        if callable(hook):
+            return []
+        problem = _("it is not callable")
+    return [
+        Error(
+            _("TURKEYSMS['API_TOKEN_HOOK'] %(path)r cannot be used: %(problem)s.")
+            % {"path": path, "problem": problem},
+            hint=_(
+                "Give the dotted path of a function hook(*, request, user) that "
+                "returns a dict, or None."
+            ),
+            id="django_turkeysms.E010",
+        )
+    ]
+
+
+def _our_allauth_adapter() -> bool:
+    """Whether ``ACCOUNT_ADAPTER`` is built on our mixin (imports allauth only
+    when it is installed)."""
+    if not apps.is_installed("allauth.account"):
+        return False
+    try:
+        adapter = import_string(getattr(settings, "ACCOUNT_ADAPTER", ""))
+    except ImportError:  # allauth reports its own setting
+        return False
+    return isinstance(adapter, type) and issubclass(
+        adapter, import_string(ALLAUTH_MIXIN)
+    )
+
+
+def _allauth_messages() -> list[CheckMessage]:
+    if not _our_allauth_adapter():
+        return []
+    messages: list[CheckMessage] = []
+    if settings.SESSION_ENGINE == SIGNED_COOKIES:
+        messages.append(
+            Error(
+                _(
+                    "django-allauth keeps the code it sent in the session, and a "
+                    "signed-cookie session is readable by the browser: the code "
+                    "would arrive without the SMS."
+                ),
+                hint=_("Use a server-side SESSION_ENGINE (database, cache)."),
+                id="django_turkeysms.E011",
+            )
+        )
+    for name, default in ALLAUTH_CODE_LIFETIMES.items():
+        seconds = getattr(settings, name, default)
+        if seconds > MAX_CODE_LIFETIME:
+            messages.append(
+                Warning(
+                    _(
+                        "%(name)s is %(seconds)s s: allauth accepts its SMS codes for "
+                        "longer than the 10 minutes NIST SP 800-63B allows."
+                    )
+                    % {"name": name, "seconds": seconds},
+                    hint=_("Set %(name)s = 300.") % {"name": name},
+                    id="django_turkeysms.W010",
+                )
+            )
+    return messages
+
+
+def _request_warnings() -> list[CheckMessage]:
+    uses = getattr(settings, "TWO_FACTOR_SMS_GATEWAY", None) == TWO_FACTOR_GATEWAY
+    uses = uses or apps.is_installed(OTP_DEVICE_APP)
+    if not uses or REQUEST_MIDDLEWARE in settings.MIDDLEWARE:
+        return []
+    return [
+        Warning(
+            _(
+                "two-factor's gateway and django-otp's devices are called without the "
+                "request, so the per-IP OTP limits cannot apply to their codes."
+            ),
+            hint=_("Add %(middleware)r to MIDDLEWARE.")
+            % {"middleware": REQUEST_MIDDLEWARE},
+            id="django_turkeysms.W011",
+        )
+    ]

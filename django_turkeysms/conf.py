@@ -213,6 +213,9 @@ class Settings:
     OTP_BASE_TEMPLATE = Setting("django_turkeysms/base.html", str, NAME)
     OTP_SUCCESS_URL = Setting[str | None](None, _text_or_none)
     OTP_REAUTH_WINDOW = Setting[float](300, float, POSITIVE_NUMBER)
+    # The JSON API: dotted path of ``hook(*, request, user) -> dict``, merged into
+    # the answer to a successful login (a DRF token, a JWT).
+    API_TOKEN_HOOK = Setting[str | None](None, _text_or_none)
 
     @property
     def user_settings(self) -> object:

@@ -366,3 +366,25 @@ class VerifiedPhone(models.Model):
 
     def __str__(self) -> str:
         return str(self.phone)
+
+
+class PendingPhone(models.Model):
+    """A number a user gave but has not proven yet: django-allauth asks for it at
+    sign-up and checks it afterwards. It logs nobody in; a code sent to it makes
+    it a :class:`VerifiedPhone`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="pending_phone",
+    )
+    phone = PhoneNumberField(_("phone number"))
+    created_at = models.DateTimeField(_("given"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unverified phone number")
+        verbose_name_plural = _("unverified phone numbers")
+
+    def __str__(self) -> str:
+        return mask(self.phone)

@@ -147,6 +147,7 @@ def send_code(
     request: HttpRequest | None = None,
     user: AbstractBaseUser | None = None,
     deliver: bool = True,
+    code: str | None = None,
     now: datetime | None = None,
 ) -> OtpChallenge:
     """Send a new code to ``phone_number`` for ``purpose``; return the challenge.
@@ -154,9 +155,14 @@ def send_code(
     With ``deliver=False`` everything happens except the SMS: used for numbers
     that must not learn they are unknown, so both paths look the same. Purpose
     ``"login"`` is for numbers already verified (see :data:`LOGIN`).
-    Raises ``InvalidPhoneNumber`` / ``CountryNotAllowed`` for bad numbers and
+    ``code`` sends a code made elsewhere (allauth's, a two-factor TOTP token)
+    instead of a new one: it is hashed into the challenge like ours, and goes
+    out as a local text even with ``OTP_MODE = "provider"``.
+    Raises ``InvalidPhoneNumber`` / ``CountryNotAllowed`` for bad numbers,
+    ``ValueError`` for a given code that is not a short string, and
     ``OtpThrottled`` when a limit refuses.
     """
+    given = _given_code(code)
     e164 = normalize_phone(phone_number)
     now = now or timezone.now()
     client = limits.client_of(request) if request is not None else None
@@ -165,8 +171,8 @@ def send_code(
         _check_requester(client, account)
         _check_not_locked(e164, now)
         _check_phone(e164, purpose)
-    challenge, code = _issue(e164, purpose, client, account, now)
-    validated = otp_messages.validate_message(challenge, code)
+    challenge, text_code = _issue(e164, purpose, client, account, now, given)
+    validated = otp_messages.validate_message(challenge, text_code)
     if deliver:
         _send(challenge, validated)
     return challenge
@@ -182,6 +188,15 @@ def _send(challenge: OtpChallenge, validated: ValidatedMessage) -> None:
         challenge.sms_log = job()
     else:
         background.after_response(job)
+
+
+def _given_code(code: object) -> SecretText | None:
+    """A code made elsewhere, checked before anything is counted or written."""
+    if code is None:
+        return None
+    if not isinstance(code, str) or not 0 < len(code) <= 32 or not code.isprintable():
+        raise ValueError("The given OTP code must be a string of 1 to 32 characters.")
+    return SecretText(code)
 
 
 def _check_requester(
@@ -218,18 +233,22 @@ def _issue(
     client: limits.Client | None,
     account: AbstractBaseUser | None,
     now: datetime,
+    given: SecretText | None = None,
 ) -> tuple[OtpChallenge, SecretText]:
-    """Replace the open challenge with a new one, under the old one's row lock."""
+    """Replace the open challenge with a new one, under the old one's row lock.
+
+    A given code is always sent as a local text: only we know it."""
     with write_transaction(OtpChallenge):
         previous = (
             OtpChallenge.objects.active_for(e164, purpose).select_for_update().first()
         )
         if previous is not None:  # the old code stops working
             OtpChallenge.objects.filter(pk=previous.pk).update(expires_at=now)
+        mode = OtpChallenge.Mode.LOCAL if given else OtpChallenge.Mode(conf.OTP_MODE)
         challenge = OtpChallenge(
             phone=e164,
             purpose=purpose,
-            mode=OtpChallenge.Mode(conf.OTP_MODE),
+            mode=mode,
             created_at=now,
             expires_at=now + timedelta(seconds=conf.OTP_TTL),
             last_sent_at=now,
@@ -237,7 +256,7 @@ def _issue(
             client_ip=client.ip if client else None,
             user=cast(Any, account),
         )
-        code = generate_code()
+        code = given or generate_code()
         # A code the provider generates is hashed when it arrives.
         if challenge.mode == OtpChallenge.Mode.LOCAL:
             challenge.set_code(code)
@@ -454,6 +473,38 @@ def _target(
         return found if found is not None and found.purpose == purpose else None
     candidates = [c for c in open_ones.values() if c.purpose == purpose]
     return max(candidates, key=lambda c: c.created_at, default=None)
+
+
+def record_verification(
+    phone_number: object,
+    *,
+    purpose: str,
+    request: HttpRequest | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Close the newest open challenge of ``phone_number`` for ``purpose`` after
+    the library that checks its code (allauth, two-factor) accepted that code.
+
+    Only for codes sent with ``send_code(code=...)``: the success resets the
+    phone's failure count, counts for the prefix guard and sends
+    ``otp_verified``, as a success through :func:`verify_code` does. Returns
+    whether a challenge was open (never for a number that cannot have one).
+    """
+    try:
+        e164 = normalize_phone(phone_number)
+    except InvalidPhoneNumber:
+        return False
+    target = _newest_open(e164, purpose)
+    closed = (
+        target is not None
+        and OtpChallenge.objects.filter(pk=target, verified_at__isnull=True).update(
+            verified_at=now or timezone.now()
+        )
+        == 1
+    )
+    if closed:
+        _verified(e164, purpose, request)
+    return closed
 
 
 def _verified(e164: str, purpose: str, request: HttpRequest | None) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_turkeysms import phone, sending
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
-from django_turkeysms.models import VerifiedPhone
+from django_turkeysms.models import PendingPhone, VerifiedPhone
 from django_turkeysms.signals import phone_verified
 from django_turkeysms.transactions import write_transaction
 
@@ -30,7 +30,7 @@ def attach(user: Any, e164: str, *, request: HttpRequest | None = None) -> list[
     """Make ``e164`` the user's verified number; return the numbers it replaced.
 
     The caller has checked a code sent to ``e164`` and that no other account
-    holds it.
+    holds it. A number the user gave unverified (:class:`PendingPhone`) is gone.
     """
     with write_transaction(VerifiedPhone):
         old = [
@@ -44,13 +44,24 @@ def attach(user: Any, e164: str, *, request: HttpRequest | None = None) -> list[
             phone=e164,
             defaults={"user": user, "verified_at": timezone.now(), "is_primary": True},
         )
-    for number in old:
-        _tell_old_number(number, e164)
-    _tell_by_email(user, e164, old)
-    phone_verified.send(
-        sender=VerifiedPhone, user=user, phone=e164, previous=old, request=request
-    )
+        PendingPhone.objects.filter(user=user).delete()
+    announce(user, e164, old, request=request)
     return old
+
+
+def announce(
+    user: Any, e164: str, previous: list[str], *, request: HttpRequest | None = None
+) -> None:
+    """Tell everyone concerned that ``e164`` is now the user's verified number:
+    an SMS to each number it ``previous``-ly replaced, an e-mail to the user, and
+    ``phone_verified``. For numbers kept outside :class:`VerifiedPhone` (a field of
+    the project's own, through the allauth adapter), after storing them."""
+    for number in previous:
+        _tell_old_number(number, e164)
+    _tell_by_email(user, e164, previous)
+    phone_verified.send(
+        sender=VerifiedPhone, user=user, phone=e164, previous=previous, request=request
+    )
 
 
 def _tell_old_number(old: str, new: str) -> None:

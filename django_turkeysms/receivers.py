@@ -7,7 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-AUTH_TIME_SESSION_KEY = "turkeysms_auth_time"
+from django_turkeysms.flows import AUTH_TIME_SESSION_KEY
+
+__all__ = ["AUTH_TIME_SESSION_KEY", "record_login_time"]
 
 
 def record_login_time(

@@ -1,4 +1,5 @@
-"""Thin views over :mod:`django_turkeysms.otp`: phone-number login and phone verification.
+"""The pages of phone-number login and phone verification: thin views over
+:mod:`django_turkeysms.flows`, which the JSON API shares.
 
 The number being verified and the challenge sent for it live in the session,
 never in a URL: a code is checked against that challenge only. A known and an
@@ -12,9 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import transaction
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -28,13 +27,16 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from django_turkeysms import otp, otp_messages, phone, phones
-from django_turkeysms.auth import RESULT_ATTRIBUTE
+from django_turkeysms import flows, otp, otp_messages, phone
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.flows import (
+    AUTH_TIME_SESSION_KEY,
+    LOGIN_SESSION_KEY,
+    VERIFY_SESSION_KEY,
+)
 from django_turkeysms.forms import CodeForm, PasswordForm, PhoneNumberForm
-from django_turkeysms.models import OtpChallenge, VerifiedPhone
-from django_turkeysms.receivers import AUTH_TIME_SESSION_KEY
+from django_turkeysms.models import VerifiedPhone
 
 if TYPE_CHECKING:
     PhoneFormView = FormView[PhoneNumberForm]
@@ -43,8 +45,7 @@ if TYPE_CHECKING:
 else:
     PhoneFormView = CodeFormView = PasswordFormView = FormView
 
-LOGIN_SESSION_KEY = "turkeysms_login"
-VERIFY_SESSION_KEY = "turkeysms_verify"
+__all__ = ["LOGIN_SESSION_KEY", "VERIFY_SESSION_KEY"]  # kept where tests import them
 
 
 class _OtpFormMixin:
@@ -67,10 +68,7 @@ class _OtpFormMixin:
         return response
 
     def refuse(self, form: Any, error: OtpThrottled) -> HttpResponse:
-        seconds = int(error.retry_after + 0.999)
-        message = _("Too many requests. Try again in %(seconds)d seconds.") % {
-            "seconds": seconds
-        }
+        _seconds, message = flows.refusal(error)
         return self.form_invalid(form, status=429, refusal=message)
 
 
@@ -86,42 +84,6 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     ):
         return url
     return None
-
-
-def _send_login_code(request: HttpRequest, e164: str) -> OtpChallenge:
-    """Send a code if the number belongs to an active user; otherwise do the same
-    work without the SMS."""
-    known = VerifiedPhone.objects.filter(phone=e164, user__is_active=True).exists()
-    return otp.send_code(e164, purpose=otp.LOGIN, request=request, deliver=known)
-
-
-def _send_verify_code(request: HttpRequest, e164: str) -> OtpChallenge:
-    return otp.send_code(e164, purpose="verify", request=request, user=_user(request))
-
-
-def _start_flow(
-    request: HttpRequest, key: str, challenge: OtpChallenge, **extra: Any
-) -> None:
-    """Remember in the session which challenge was just sent, to which number, and
-    when: the confirm step checks a code against that challenge only."""
-    request.session[key] = {
-        "phone": str(challenge.phone),
-        "challenge": str(challenge.pk),
-        "sent_at": timezone.now().timestamp(),
-        **extra,
-    }
-
-
-def _resend_wait(state: dict[str, Any]) -> int:
-    """Seconds until the resend button may be used again (from the session)."""
-    elapsed = timezone.now().timestamp() - float(state.get("sent_at", 0))
-    return max(int(conf.OTP_RESEND_COOLDOWN - elapsed + 0.999), 0)
-
-
-def _recently_authenticated(request: HttpRequest) -> bool:
-    """Whether the session logged in (or re-authenticated) within OTP_REAUTH_WINDOW."""
-    logged_in_at = float(request.session.get(AUTH_TIME_SESSION_KEY, 0))
-    return timezone.now().timestamp() - logged_in_at <= conf.OTP_REAUTH_WINDOW
 
 
 def _reauthenticate(request: HttpRequest, next_url: str) -> HttpResponse:
@@ -154,15 +116,15 @@ class LoginView(_OtpFormMixin, PhoneFormView):
         return _("Log in with your phone")
 
     def form_valid(self, form: PhoneNumberForm) -> HttpResponse:
-        e164 = form.cleaned_data["phone"]
-        try:
-            challenge = _send_login_code(self.request, e164)
-        except OtpThrottled as error:
-            return self.refuse(form, error)
         next_url = _safe_next(
             self.request, self.request.GET.get("next") or self.request.POST.get("next")
         )
-        _start_flow(self.request, LOGIN_SESSION_KEY, challenge, next=next_url)
+        try:
+            flows.login_flow.start(
+                self.request, form.cleaned_data["phone"], next=next_url
+            )
+        except OtpThrottled as error:
+            return self.refuse(form, error)
         return redirect("turkeysms:login-confirm")
 
 
@@ -171,14 +133,14 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
 
     form_class = CodeForm
     template_name = "django_turkeysms/verify_code.html"
-    session_key = ""
+    flow: flows.Flow
     start_url = ""
 
     def dispatch(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        state = request.session.get(self.session_key)
-        if not isinstance(state, dict) or not {"phone", "challenge"} <= set(state):
+        state = self.flow.pending(request)
+        if state is None:
             return redirect(self.start_url)
         self.state: dict[str, Any] = state
         return super().dispatch(request, *args, **kwargs)
@@ -187,7 +149,7 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
         context = super().get_context_data(**kwargs)
         context.update(
             masked_phone=phone.mask(self.state["phone"]),
-            resend_wait=_resend_wait(self.state),
+            resend_wait=flows.resend_wait(self.state),
             countdown_template=_("You can ask for a new code in %s seconds."),
             minutes=otp_messages.ttl_minutes(),
             restart_url=self.restart_url(),
@@ -207,49 +169,32 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
 
     def resend(self) -> HttpResponse:
         try:
-            challenge = self.send_again()
+            self.flow.resend(self.request, self.state)
         except OtpThrottled as error:
             return self.refuse(self.get_form_class()(), error)
-        self.state["challenge"] = str(challenge.pk)
-        self.state["sent_at"] = timezone.now().timestamp()
-        self.request.session[self.session_key] = self.state
         messages.info(self.request, _("We sent you a new code."))
         return HttpResponseRedirect(self.request.path)
 
-    def send_again(self) -> OtpChallenge:
-        raise NotImplementedError
-
-    def fail(self, form: CodeForm, result: otp.VerifyResult | None) -> HttpResponse:
-        form.add_error("code", (result or otp.VerifyResult.INVALID).message)
+    def fail(self, form: CodeForm, result: otp.VerifyResult) -> HttpResponse:
+        form.add_error("code", result.message)
         return self.form_invalid(form)
 
 
 class LoginConfirmView(_ConfirmView):
-    session_key = LOGIN_SESSION_KEY
+    flow = flows.login_flow
     start_url = "turkeysms:login"
 
     @property
     def heading(self) -> str:  # type: ignore[override]
         return _("Enter the code we sent you")
 
-    def send_again(self) -> OtpChallenge:
-        return _send_login_code(self.request, self.state["phone"])
-
     def form_valid(self, form: CodeForm) -> HttpResponse:
-        # Using up the code and logging in (new session key, last_login) commit
-        # together: a login that fails leaves the code unused, and one commit
-        # replaces four.
-        with transaction.atomic():
-            user = authenticate(
-                self.request,
-                phone=self.state["phone"],
-                otp_token=form.cleaned_data["code"],
-                challenge=self.state["challenge"],
-            )
-            if user is None:
-                return self.fail(form, getattr(self.request, RESULT_ATTRIBUTE, None))
-            next_url = self.state.get("next")
-            login(self.request, user)  # rotates the session key
+        next_url = self.state.get("next")
+        confirmation = flows.confirm_login(
+            self.request, self.state, form.cleaned_data["code"]
+        )
+        if not confirmation.ok:  # a right code rotates the session key
+            return self.fail(form, confirmation.result)
         return HttpResponseRedirect(
             next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
         )
@@ -266,7 +211,7 @@ class _RecentLoginRequired(LoginRequiredMixin):
     def dispatch(
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
-        if request.user.is_authenticated and not _recently_authenticated(request):
+        if request.user.is_authenticated and not flows.recently_authenticated(request):
             return _reauthenticate(request, reverse("turkeysms:verify-phone"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -283,47 +228,31 @@ class VerifyPhoneView(_RecentLoginRequired, _OtpFormMixin, PhoneFormView):
 
     def form_valid(self, form: PhoneNumberForm) -> HttpResponse:
         try:
-            challenge = _send_verify_code(self.request, form.cleaned_data["phone"])
+            flows.verify_flow.start(self.request, form.cleaned_data["phone"])
         except OtpThrottled as error:
             return self.refuse(form, error)
-        _start_flow(self.request, VERIFY_SESSION_KEY, challenge)
         return redirect("turkeysms:verify-phone-confirm")
 
 
 class VerifyPhoneConfirmView(_RecentLoginRequired, _ConfirmView):
     """Step 2 of proving a number: the code."""
 
-    session_key = VERIFY_SESSION_KEY
+    flow = flows.verify_flow
     start_url = "turkeysms:verify-phone"
 
     @property
     def heading(self) -> str:  # type: ignore[override]
         return _("Enter the code we sent you")
 
-    def send_again(self) -> OtpChallenge:
-        return _send_verify_code(self.request, self.state["phone"])
-
     def form_valid(self, form: CodeForm) -> HttpResponse:
-        e164 = self.state["phone"]
-        result = otp.verify_code(
-            e164,
-            form.cleaned_data["code"],
-            purpose="verify",
-            request=self.request,
-            challenge=self.state["challenge"],
+        confirmation = flows.confirm_verification(
+            self.request, self.state, form.cleaned_data["code"]
         )
-        if result is not otp.VerifyResult.OK:
-            return self.fail(form, result)
-        if (
-            VerifiedPhone.objects.filter(phone=e164)
-            .exclude(user=_user(self.request))
-            .exists()
-        ):
+        if confirmation.taken:
             form.add_error("code", _("This number cannot be added to your account."))
             return self.form_invalid(form)
-        phones.attach(_user(self.request), e164, request=self.request)
-        self.request.session.pop(VERIFY_SESSION_KEY, None)
-        self.request.session.cycle_key()
+        if not confirmation.ok:
+            return self.fail(form, confirmation.result)
         messages.success(self.request, _("Your phone number is verified."))
         return HttpResponseRedirect(
             resolve_url(conf.OTP_SUCCESS_URL or settings.LOGIN_REDIRECT_URL)

@@ -273,3 +273,22 @@ def test_provider_otp_with_a_broken_backend_leaves_it_to_the_backend_check(setti
     }
     assert "django_turkeysms.E008" not in ids(checks.check_otp())
     assert "django_turkeysms.E003" in ids(checks.check_backends())
+
+
+@pytest.mark.parametrize(
+    ("hook", "expected"),
+    [
+        (None, []),
+        ("tests.test_api.hook", []),
+        ("tests.test_api.no_such_hook", ["django_turkeysms.E010"]),
+        ("tests.test_api.PHONE", ["django_turkeysms.E010"]),  # not callable
+    ],
+)
+def test_the_api_token_hook(settings, hook, expected):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "API_TOKEN_HOOK": hook}
+    assert ids(checks.check_integrations()) == expected
+
+
+def test_no_integration_no_integration_checks():
+    """The default test settings install none of allauth, two-factor, django-otp."""
+    assert checks.check_integrations() == []

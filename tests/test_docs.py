@@ -42,6 +42,14 @@ DIRECTIVE = re.compile(
     r"(?P<body>.*?)^```$",
     re.MULTILINE | re.DOTALL,
 )
+#: The pages whose install lines are checked against the package's extras.
+INSTALL_PAGES = (
+    "quickstart.md",
+    "installation.md",
+    "allauth.md",
+    "two-factor.md",
+    "django-otp.md",
+)
 # The quick start's user types this number; the sandbox records it like this.
 PHONE, NUMBER = "0532 123 45 67", "905321234567"
 
@@ -77,7 +85,7 @@ def snippets(page: str) -> list[Snippet]:
 def install_lines() -> list[str]:
     return [
         line
-        for page in ("quickstart.md", "installation.md")
+        for page in INSTALL_PAGES
         for snippet in snippets(page)
         if snippet.kind == "paste-install"
         for line in snippet.body.splitlines()
@@ -91,7 +99,7 @@ def test_install_lines_name_the_package_its_extras_and_its_repository():
     urls = dict(url.split(", ", 1) for url in package.get_all("Project-URL") or [])
     repository = f"{urls['Source']}.git"
     lines = install_lines()
-    assert len(lines) >= 3
+    assert len(lines) >= 6
     for line in lines:
         words = shlex.split(line)
         if words[:2] == ["git", "clone"]:

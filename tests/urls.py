@@ -13,4 +13,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django_turkeysms.urls")),
+    path("api/otp/", include("django_turkeysms.api.urls")),
 ]

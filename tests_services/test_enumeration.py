@@ -1,6 +1,6 @@
 """Account enumeration on phone-number login (security-and-reliability §3.1
-items 36–37): a known and an unknown number get the same answer, and about the
-same time, on PostgreSQL with the default background delivery and a sandbox that
+items 36–37), on the page and on the JSON API: a known and an unknown number get
+the same answer, and about the same time, on PostgreSQL with the default background delivery and a sandbox that
 takes 20 ms to answer. The sandbox runs in its own process, as the provider
 does: its work must not be counted against the requests measured here.
 
@@ -24,6 +24,7 @@ import json
 import re
 import statistics
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,6 +44,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 LOGIN = reverse("turkeysms:login")
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+API_LOGIN = reverse("turkeysms_api:login")
+API_CSRF = reverse("turkeysms_api:csrf")
+MASKED = re.compile(rb"\+90 5\d\d")  # the API echoes the masked number
+Request = tuple[str, bytes, dict[str, str]]
 REQUESTS = figures.runs(ci=300, long=2000)
 
 
@@ -58,7 +63,40 @@ def known_users(count: int) -> list[str]:
     return phones
 
 
-def answer(base_url: str, phone: str) -> tuple[tuple[object, ...], float]:
+def csrf_from_page(body: bytes) -> str:
+    token = CSRF_TOKEN.search(body.decode())
+    assert token is not None
+    return token.group(1)
+
+
+def csrf_from_api(body: bytes) -> str:
+    return str(json.loads(body)["csrf_token"])
+
+
+#: How each face is asked: where its CSRF token comes from, and the request.
+FACES: dict[str, tuple[str, Callable[[bytes], str], Callable[[str, str], Request]]] = {
+    "login": (
+        LOGIN,
+        csrf_from_page,
+        lambda phone, token: (
+            LOGIN,
+            urlencode({"phone": phone, "csrfmiddlewaretoken": token}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ),
+    "JSON API login": (
+        API_CSRF,
+        csrf_from_api,
+        lambda phone, token: (
+            API_LOGIN,
+            json.dumps({"phone": phone}).encode(),
+            {"Content-Type": "application/json", "X-CSRFToken": token},
+        ),
+    ),
+}
+
+
+def answer(base_url: str, phone: str, face: str) -> tuple[tuple[object, ...], float]:
     """What a fresh visitor sees after submitting ``phone``, and how long it took
     to arrive over HTTP: as on a real server, the response is sent before the
     request's background work starts (Django's test client would time that too).
@@ -67,23 +105,19 @@ def answer(base_url: str, phone: str) -> tuple[tuple[object, ...], float]:
     neither the TCP handshake nor Nagle's algorithm is timed.
     """
     host = urlsplit(base_url).netloc
-    form = http.client.HTTPConnection(host, timeout=10)
-    form.request("GET", LOGIN)
-    page = form.getresponse()
-    token = CSRF_TOKEN.search(page.read().decode())
+    token_path, read_token, build = FACES[face]
+    first = http.client.HTTPConnection(host, timeout=10)
+    first.request("GET", token_path)
+    page = first.getresponse()
+    token = read_token(page.read())
     cookie = page.getheader("Set-Cookie", "").split(";")[0]
-    form.close()
-    assert token is not None
-    body = urlencode({"phone": phone, "csrfmiddlewaretoken": token.group(1)})
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": cookie,
-        "Referer": base_url + LOGIN,
-    }
+    first.close()
+    path, body, headers = build(phone, token)
+    headers = {**headers, "Cookie": cookie, "Referer": base_url + LOGIN}
     visitor = http.client.HTTPConnection(host, timeout=10)
     visitor.connect()
     started = time.perf_counter()
-    visitor.request("POST", LOGIN, body=body.encode(), headers=headers)
+    visitor.request("POST", path, body=body, headers=headers)
     response = visitor.getresponse()
     content = response.read()
     elapsed = time.perf_counter() - started
@@ -91,7 +125,7 @@ def answer(base_url: str, phone: str) -> tuple[tuple[object, ...], float]:
     shape = (
         response.status,
         response.getheader("Location"),
-        CSRF.sub(b"", content),
+        MASKED.sub(b"", CSRF.sub(b"", content)),
         sorted(
             header.split("=", 1)[0]
             for header in response.headers.get_all("Set-Cookie") or []
@@ -124,7 +158,8 @@ def sms_settled(phone: str) -> bool:
     return SmsLog.objects.filter(recipient=phone, status=SmsLog.Status.SENT).exists()
 
 
-def test_known_and_unknown_numbers_look_the_same(provider, workers):
+@pytest.mark.parametrize("face", list(FACES), ids=["page", "api"])
+def test_known_and_unknown_numbers_look_the_same(provider, workers, face):
     site = workers.start_site()
     known = known_users(REQUESTS)
     unknown = [f"+90542{n:07d}" for n in range(REQUESTS)]
@@ -135,7 +170,7 @@ def test_known_and_unknown_numbers_look_the_same(provider, workers):
         if index % 2:
             pair.reverse()
         for side, phone in pair:
-            shapes[side], elapsed = answer(site, phone)
+            shapes[side], elapsed = answer(site, phone, face)
             times[side].append(elapsed)
             if side == "known":  # its SMS is sent before the next request is timed
                 wait_for(
@@ -155,7 +190,7 @@ def test_known_and_unknown_numbers_look_the_same(provider, workers):
     }
     ks = ks_2samp(times["known"], times["unknown"])
     figures.note(
-        "enumeration: known vs unknown number on login",
+        f"enumeration: known vs unknown number on {face}",
         f"{REQUESTS:,} requests each, identical status, body and cookies; "
         f"p50 {statistics.median(times['known']) * 1000:.2f} vs "
         f"{statistics.median(times['unknown']) * 1000:.2f} ms (gap {gaps['p50'] * 1000:.2f} ms), "

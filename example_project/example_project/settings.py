@@ -4,6 +4,12 @@ SQLite by default; ``EXAMPLE_DATABASE=postgres`` switches to the local PostgreSQ
 (``PGHOST``, ``PGUSER``, ``EXAMPLE_DB_NAME``). SMS go to the local sandbox
 (``TURKEYSMS_BASE_URL``, default ``http://127.0.0.1:8765``) unless
 ``TURKEYSMS_API_KEY`` is set, in which case they go to TurkeySMS.
+
+The integrations are switched on one by one, each with its documented settings:
+``EXAMPLE_ALLAUTH=1`` (django-allauth's phone login, at ``/allauth/``),
+``EXAMPLE_TWO_FACTOR=1`` (django-two-factor-auth with SMS, at ``/2fa/``),
+``EXAMPLE_DJANGO_OTP=1`` (the django-otp device, django-otp's login at
+``/otp/login/``). The JSON API is always at ``/api/otp/``.
 """
 
 from __future__ import annotations
@@ -113,3 +119,43 @@ TURKEYSMS = {
     "OTP_DELIVERY": os.environ.get("TURKEYSMS_OTP_DELIVERY", "background"),
     "OTP_WEBOTP_DOMAIN": os.environ.get("TURKEYSMS_WEBOTP_DOMAIN") or None,
 }
+
+
+# -- the integrations, each switched on by an environment variable ------------------
+
+
+def _switched_on(name: str) -> bool:
+    return os.environ.get(name) == "1"
+
+
+EXAMPLE_ALLAUTH = _switched_on("EXAMPLE_ALLAUTH")
+EXAMPLE_TWO_FACTOR = _switched_on("EXAMPLE_TWO_FACTOR")
+EXAMPLE_DJANGO_OTP = _switched_on("EXAMPLE_DJANGO_OTP")
+REQUEST_MIDDLEWARE = "django_turkeysms.integrations.middleware.RequestMiddleware"
+
+if EXAMPLE_ALLAUTH:  # docs/allauth.md
+    INSTALLED_APPS += ["allauth", "allauth.account"]
+    MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware"]
+    AUTHENTICATION_BACKENDS += ["allauth.account.auth_backends.AuthenticationBackend"]
+    ACCOUNT_ADAPTER = "django_turkeysms.integrations.allauth.AccountAdapter"
+    ACCOUNT_LOGIN_METHODS = {"phone", "username"}
+    ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*", "password2*"]
+    ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+    ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 300
+
+if EXAMPLE_TWO_FACTOR or EXAMPLE_DJANGO_OTP:  # both run on django-otp
+    INSTALLED_APPS += ["django_otp"]
+    MIDDLEWARE += ["django_otp.middleware.OTPMiddleware", REQUEST_MIDDLEWARE]
+
+if EXAMPLE_TWO_FACTOR:  # docs/two-factor.md
+    INSTALLED_APPS += [
+        "django_otp.plugins.otp_static",  # two-factor's backup tokens
+        "django_otp.plugins.otp_totp",
+        "two_factor",
+        "two_factor.plugins.phonenumber",
+    ]
+    TWO_FACTOR_SMS_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"
+    TWO_FACTOR_PATCH_ADMIN = False
+
+if EXAMPLE_DJANGO_OTP:  # docs/django-otp.md
+    INSTALLED_APPS += ["django_turkeysms.integrations.django_otp"]

@@ -1,0 +1,1 @@
+"""A JSON API for the OTP flows: ``include("django_turkeysms.api.urls")``."""

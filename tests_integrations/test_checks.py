@@ -1,0 +1,52 @@
+"""The checks that keep the integrations inside the OTP guarantees."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_turkeysms import checks
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+def test_the_integration_settings_pass():
+    assert checks.check_integrations() == []
+
+
+def test_allauths_codes_must_not_go_to_the_browser(settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert ids(checks.check_integrations()) == ["django_turkeysms.E011"]
+
+
+@pytest.mark.parametrize(
+    ("name", "seconds", "expected"),
+    [
+        ("ACCOUNT_PHONE_VERIFICATION_TIMEOUT", 900, ["django_turkeysms.W010"]),
+        ("ACCOUNT_PHONE_VERIFICATION_TIMEOUT", 600, []),
+        ("ACCOUNT_LOGIN_BY_CODE_TIMEOUT", 601, ["django_turkeysms.W010"]),
+    ],
+)
+def test_allauths_code_lifetimes(settings, name, seconds, expected):
+    setattr(settings, name, seconds)
+    assert ids(checks.check_integrations()) == expected
+
+
+def test_another_adapter_is_not_ours_to_check(settings):
+    settings.ACCOUNT_ADAPTER = "allauth.account.adapter.DefaultAccountAdapter"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert checks.check_integrations() == []
+
+
+def test_the_gateway_and_the_device_need_the_request(settings):
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != checks.REQUEST_MIDDLEWARE
+    ]
+    assert ids(checks.check_integrations()) == ["django_turkeysms.W011"]
+
+
+def test_an_adapter_that_does_not_import_is_allauths_to_report(settings):
+    settings.ACCOUNT_ADAPTER = "no.such.Adapter"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    assert checks.check_integrations() == []
