@@ -148,6 +148,7 @@ def send_code(
     user: AbstractBaseUser | None = None,
     deliver: bool = True,
     code: str | None = None,
+    tries: int = 0,
     now: datetime | None = None,
 ) -> OtpChallenge:
     """Send a new code to ``phone_number`` for ``purpose``; return the challenge.
@@ -158,6 +159,11 @@ def send_code(
     ``code`` sends a code made elsewhere (allauth's, a two-factor TOTP token)
     instead of a new one: it is hashed into the challenge like ours, and goes
     out as a local text even with ``OTP_MODE = "provider"``.
+    ``tries``: for a code another library checks, the wrong tries it allows per
+    code. Those guesses are never seen here, so they count in advance towards
+    ``OTP_MAX_FAILURES``: a phone that one more code could take past it is
+    locked, as after that many wrong codes, and the bound on wrong codes per
+    phone holds. Pass it for that flow's decoys too, so both move alike.
     Raises ``InvalidPhoneNumber`` / ``CountryNotAllowed`` for bad numbers,
     ``ValueError`` for a given code that is not a short string, and
     ``OtpThrottled`` when a limit refuses.
@@ -171,7 +177,9 @@ def send_code(
         _check_requester(client, account)
         _check_not_locked(e164, now)
         _check_phone(e164, purpose)
-    challenge, text_code = _issue(e164, purpose, client, account, now, given)
+    if tries:
+        _reserve_tries(e164, tries, now)
+    challenge, text_code = _issue(e164, purpose, client, account, now, given, tries)
     validated = otp_messages.validate_message(challenge, text_code)
     if deliver:
         _send(challenge, validated)
@@ -234,6 +242,7 @@ def _issue(
     account: AbstractBaseUser | None,
     now: datetime,
     given: SecretText | None = None,
+    tries: int = 0,
 ) -> tuple[OtpChallenge, SecretText]:
     """Replace the open challenge with a new one, under the old one's row lock.
 
@@ -255,6 +264,7 @@ def _issue(
             sends=(previous.sends if previous else 0) + 1,
             client_ip=client.ip if client else None,
             user=cast(Any, account),
+            attempts=tries,  # counted in advance: checked elsewhere
         )
         code = given or generate_code()
         # A code the provider generates is hashed when it arrives.
@@ -294,6 +304,16 @@ def _check_limit(name: str, key: str, limit: int, window: float) -> None:
     wait = limits.hit(name, key, limit=limit, window=window)
     if wait is not None:
         raise _refused(name, wait)
+
+
+def _reserve_tries(e164: str, tries: int, now: datetime) -> None:
+    """Lock the phone if the tries of one more code checked elsewhere could take
+    its wrong codes past ``OTP_MAX_FAILURES``; refuse the send then."""
+    with write_transaction(OtpChallenge):
+        if consecutive_failures(e164) + tries <= conf.OTP_MAX_FAILURES:
+            return
+        lock = _lock(e164, now)
+    raise _refused("locked", (lock.ends_at - now).total_seconds())
 
 
 def _check_not_locked(e164: str, now: datetime) -> None:

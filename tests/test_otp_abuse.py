@@ -217,6 +217,20 @@ def test_an_attacker_gets_at_most_the_bound_in_30_days(
     )
 
 
+def test_codes_checked_elsewhere_count_their_tries_in_advance(
+    sms_outbox, no_cooldown, settings
+):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_SENDS": 10**6}
+    for n in range(6):  # 6 codes × 3 tries = 18 ≤ OTP_MAX_FAILURES (20)
+        send_code(PHONE, purpose="signup", code=f"12345{n}", tries=3)
+    assert otp.consecutive_failures(PHONE) == 18
+    with pytest.raises(otp.OtpThrottled) as refused:  # a 7th could reach 21
+        send_code(PHONE, purpose="signup", code="123456", tries=3)
+    assert refused.value.reason == "locked"
+    assert otp.locked_until(PHONE) is not None
+    assert len(sms_outbox) == 6
+
+
 def test_one_account_cannot_block_a_prefix_or_spend_the_budget(
     client, sms_outbox, no_cooldown
 ):

@@ -124,6 +124,36 @@ def test_our_limits_apply_alike_to_known_and_unknown_numbers(sms_outbox):
     assert len(sms_outbox) == 1
 
 
+def test_allauths_unseen_guesses_count_towards_the_lock_alike(
+    sms_outbox, no_cooldown, settings
+):
+    """allauth checks its codes itself (3 tries each), so each code counts its tries
+    in advance: the phone locks before its wrong codes could pass
+    OTP_MAX_FAILURES (20), after 6 codes — for a known number and a decoy alike."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_SENDS": 10**6}
+    user("ayse", PHONE)
+    answers = {
+        phone: [
+            Client().post(REQUEST_CODE, {"phone": phone}).status_code for _ in range(8)
+        ]
+        for phone in (PHONE, NEW_PHONE)
+    }
+    assert answers[PHONE] == answers[NEW_PHONE] == [302] * 6 + [429] * 2
+    assert otp.locked_until(PHONE) and otp.locked_until(NEW_PHONE)
+    assert len(sms_outbox) == 6
+
+
+def test_a_success_starts_the_count_over(client, sms_outbox, no_cooldown, settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_SENDS": 10**6}
+    user("ayse", PHONE)
+    for _ in range(5):
+        Client().post(REQUEST_CODE, {"phone": PHONE})
+    client.post(REQUEST_CODE, {"phone": PHONE})
+    assert client.post(CONFIRM_CODE, {"code": code_in(sms_outbox)}).status_code == 302
+    assert otp.consecutive_failures(PHONE) == 0
+    assert Client().post(REQUEST_CODE, {"phone": PHONE}).status_code == 302
+
+
 def test_a_locked_number_gets_no_code(client, sms_outbox):
     user("ayse", PHONE)
     OtpLock.objects.create(phone=PHONE, ends_at=timezone.now() + timedelta(hours=1))

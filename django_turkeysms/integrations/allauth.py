@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account import app_settings as allauth_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
@@ -98,6 +99,20 @@ class PhoneAdapterMixin:
         self._store_verified(user, e164)
         otp.record_verification(e164, purpose=flows.VERIFY, request=self.request)
 
+    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        """Log in; after a login by code, record the success on our challenge.
+
+        allauth checks its codes itself and tells no one which code it accepted.
+        The request still carries the code it just accepted, and our challenge
+        holds that code's hash: checking it there records the success, which
+        ends the count of wrong codes in advance (``tries``) as ours do.
+        """
+        super().login(request, user)  # type: ignore[misc]
+        code = request.POST.get("code") if request.method == "POST" else None
+        number = self.get_phone(user)
+        if code and number and number[1]:
+            otp.verify_code(number[0], code, purpose=otp.LOGIN)
+
     def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
         """The active user whose *verified* number this is; a number only given
         at sign-up logs nobody in, nor blocks someone else's sign-up."""
@@ -165,22 +180,28 @@ class PhoneAdapterMixin:
         """A code to log in with (to the user's verified number) or to prove a
         number (any other), through the OTP send path."""
         if self._verified_number_of(user, phone):
-            self._send(phone, purpose=otp.LOGIN, code=code)
+            self._send(phone, purpose=otp.LOGIN, code=code, tries=_login_tries())
         else:
             self._send(
-                phone, purpose=flows.VERIFY, user=self._logged_in(user), code=code
+                phone,
+                purpose=flows.VERIFY,
+                user=self._logged_in(user),
+                code=code,
+                tries=_verification_tries(),
             )
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
         """No SMS to a number without an account (a stranger's, or SMS pumping):
         a decoy that does the same work and moves the same counters as a real
         login code, so the answers and limits do not tell the two apart."""
-        self._send(phone, purpose=otp.LOGIN, deliver=False)
+        self._send(phone, purpose=otp.LOGIN, deliver=False, tries=_login_tries())
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         """No SMS either when a sign-up gives a number another account holds: the
         same decoy as a sign-up's verification code."""
-        self._send(phone, purpose=flows.VERIFY, deliver=False)
+        self._send(
+            phone, purpose=flows.VERIFY, deliver=False, tries=_verification_tries()
+        )
 
     def _verified_number_of(self, user: AbstractBaseUser, phone: str) -> bool:
         stored = self.get_phone(user)
@@ -207,6 +228,7 @@ class PhoneAdapterMixin:
         user: AbstractBaseUser | None = None,
         code: str | None = None,
         deliver: bool = True,
+        tries: int = 0,
     ) -> None:
         """Send through the OTP path. A limit's refusal answers 429 (allauth's page,
         or its JSON for headless clients) with ``Retry-After``; a number outside
@@ -219,6 +241,7 @@ class PhoneAdapterMixin:
                 user=user,
                 code=code,
                 deliver=deliver,
+                tries=tries,
             )
         except (OtpThrottled, InvalidPhoneNumber) as refused:
             if self.request is None:
@@ -236,3 +259,13 @@ class PhoneAdapterMixin:
 
 class AccountAdapter(PhoneAdapterMixin, DefaultAccountAdapter):  # type: ignore[misc]
     """allauth's default adapter with phone numbers and SMS by TurkeySMS."""
+
+
+def _login_tries() -> int:
+    """Wrong codes allauth takes per login code (it checks them itself)."""
+    return int(allauth_settings.LOGIN_BY_CODE_MAX_ATTEMPTS)
+
+
+def _verification_tries() -> int:
+    """Wrong codes allauth takes per phone verification code."""
+    return int(allauth_settings.PHONE_VERIFICATION_MAX_ATTEMPTS)
