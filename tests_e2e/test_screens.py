@@ -8,12 +8,15 @@ no page is wider than the window.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from django_turkeysms.maintenance import refresh_status
-from django_turkeysms.models import OtpChallenge, SmsLog, VerifiedPhone
+from django_turkeysms.models import OtpChallenge, OtpLock, SmsLog, VerifiedPhone
 from django_turkeysms.sending import send_sms
 from example_project.sample_data import replace_sample_data
 from tests.factories import SmsLogFactory
@@ -175,6 +178,28 @@ def otp_admin_pages(page: Page, base: str, theme: str) -> None:
     page.keyboard.type("ay")
     expect(page.locator(".select2-results__option")).to_have_text(["ayse"])
     shot(page, f"17-admin-verified-phone-add{theme}")
+    page.goto(f"{base}/django_turkeysms/otplock/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    assert_columns_fit(page)
+    shot(page, f"19-admin-otp-locks{theme}")
+
+
+def reauthentication_page(page: Page, site) -> None:
+    """The password page that comes before adding or changing a number."""
+    page.goto(f"{site.url}/accounts/reauthenticate/?next=/accounts/verify-phone/")
+    expect(page.locator("h1")).to_have_text("Confirm it is you")
+    page.fill("#id_password", "wrong")
+    page.click("main button[type=submit]")
+    expect(page.locator("main")).to_contain_text("That is not your password.")
+    field = page.locator("#id_password").bounding_box()
+    form = page.locator("main form").bounding_box()
+    assert field and form and field["width"] >= form["width"] - 1, (
+        "a narrow password box"
+    )
+    shot(page, "18-reauthenticate")
+    page.fill("#id_password", "admin-password")
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(f"{site.url}/accounts/verify-phone/")
 
 
 def dashboard_page(page: Page, site, theme: str) -> None:
@@ -188,10 +213,14 @@ def test_every_page(open_window, site, ayse, superuser, turkeysms_sandbox, width
     missing: list[str] = []
     otp_pages(watch(open_window(width), missing), site, turkeysms_sandbox)
     fill_the_log()
+    OtpLock.objects.create(
+        phone="+905551230000", ends_at=timezone.now() + timedelta(hours=1)
+    )
     themes = {"": open_window(width), "-dark": open_window(width, dark=True)}
     for theme, page in themes.items():
         admin_login(watch(page, missing), site)
         admin_pages(page, site, theme)
+    reauthentication_page(themes[""], site)
     replace_sample_data()
     for theme, page in themes.items():
         dashboard_page(page, site, theme)
