@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.utils import translation
-from django.utils.translation import gettext
 
 import django_turkeysms
 from django_turkeysms.message import SmsStatus
+from django_turkeysms.models import SmsLog
 from django_turkeysms.otp import VerifyResult
 
 LOCALE = Path(django_turkeysms.__file__).parent / "locale"
@@ -45,4 +45,4 @@ def test_verify_messages(language, expected):
 def test_model_labels():
     with translation.override("tr"):
         assert str(SmsStatus.DELIVERED.label) == "İletildi"
-        assert gettext("SMS log") == "SMS kayıtları"
+        assert str(SmsLog._meta.verbose_name_plural) == "SMS kayıtları"
