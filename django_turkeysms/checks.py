@@ -17,6 +17,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from django_turkeysms import limits, otp
 from django_turkeysms._compat import task_backends
@@ -53,7 +54,11 @@ def check_settings(
     if unknown:
         errors.append(
             Error(
-                _("TURKEYSMS has unknown key(s): %(keys)s.")
+                ngettext(
+                    "TURKEYSMS has an unknown key: %(keys)s.",
+                    "TURKEYSMS has unknown keys: %(keys)s.",
+                    len(unknown),
+                )
                 % {"keys": ", ".join(map(str, unknown))},
                 hint=_("Known keys: %(keys)s.") % {"keys": ", ".join(DEFAULTS)},
                 id="django_turkeysms.E001",

@@ -23,7 +23,7 @@ from django.contrib.auth import authenticate, login
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from django_turkeysms import otp, phones
 from django_turkeysms.conf import conf
@@ -112,9 +112,11 @@ def resend_wait(state: dict[str, Any]) -> int:
 def refusal(error: OtpThrottled) -> tuple[int, str]:
     """Whole seconds to wait after a refused send, and the message that says so."""
     seconds = int(error.retry_after + 0.999)
-    message = _("Too many requests. Try again in %(seconds)d seconds.") % {
-        "seconds": seconds
-    }
+    message = ngettext(
+        "Too many requests. Try again in %(seconds)d second.",
+        "Too many requests. Try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
     return seconds, message
 
 

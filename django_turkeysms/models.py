@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import connections, models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -21,6 +22,11 @@ from django_turkeysms.phone import mask
 REDACTED = "[redacted]"
 #: Separates the OTP code hashes from every other use of SECRET_KEY.
 OTP_HASH_SALT = "django_turkeysms.otp"
+
+
+def _local(moment: datetime) -> datetime:
+    """``moment`` in the current time zone (as stored when USE_TZ is off)."""
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
 
 
 class SmsLogQuerySet(models.QuerySet["SmsLog"]):
@@ -137,7 +143,11 @@ class SmsLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"SMS #{self.pk} to {mask(self.recipient)} ({self.status})"
+        return gettext("SMS #%(id)s to %(phone)s (%(status)s)") % {
+            "id": self.pk,
+            "phone": mask(self.recipient),
+            "status": self.get_status_display(),
+        }
 
 
 class SmsDashboardLink(SmsLog):
@@ -291,7 +301,10 @@ class OtpChallenge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} code for {mask(self.phone)}"
+        return gettext("Code for %(phone)s (%(purpose)s)") % {
+            "phone": mask(self.phone),
+            "purpose": self.purpose,
+        }
 
     @staticmethod
     def hash_code(challenge_id: object, code: str) -> str:
@@ -343,7 +356,10 @@ class OtpLock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{mask(self.phone)} until {self.ends_at:%Y-%m-%d %H:%M}"
+        return gettext("%(phone)s until %(time)s") % {
+            "phone": mask(self.phone),
+            "time": formats.date_format(_local(self.ends_at), "SHORT_DATETIME_FORMAT"),
+        }
 
 
 class VerifiedPhone(models.Model):

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView
 
 from django_turkeysms import flows, otp, otp_messages, phone
@@ -70,6 +71,22 @@ class _OtpFormMixin:
     def refuse(self, form: Any, error: OtpThrottled) -> HttpResponse:
         _seconds, message = flows.refusal(error)
         return self.form_invalid(form, status=429, refusal=message)
+
+
+def countdown_labels(wait: int) -> list[str]:
+    """The resend countdown's text for each second left (index 0: none left).
+
+    Rendered here rather than in JavaScript, so that every count takes its own
+    plural form (Arabic has six) without serving a JavaScript catalogue."""
+    labels = [""]
+    for seconds in range(1, wait + 1):
+        text = ngettext(
+            "You can ask for a new code in %(seconds)d second.",
+            "You can ask for a new code in %(seconds)d seconds.",
+            seconds,
+        )
+        labels.append(text % {"seconds": seconds})
+    return labels
 
 
 def _user(request: HttpRequest) -> Any:
@@ -147,10 +164,11 @@ class _ConfirmView(_OtpFormMixin, CodeFormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        wait = flows.resend_wait(self.state)
         context.update(
             masked_phone=phone.mask(self.state["phone"]),
-            resend_wait=flows.resend_wait(self.state),
-            countdown_template=_("You can ask for a new code in %s seconds."),
+            resend_wait=wait,
+            countdown=countdown_labels(wait),
             minutes=otp_messages.ttl_minutes(),
             restart_url=self.restart_url(),
         )

@@ -284,7 +284,8 @@ def test_retry_asks_first_then_sends_failed_and_unknown_only(admin_client, sms_o
     )
     text = response.content.decode()
     assert "2 messages queued again." in text
-    assert "Skipped 1 not failed or unknown, 1 whose text is not stored." in text
+    assert "1 message skipped: it has neither failed nor an unknown status." in text
+    assert "1 message skipped: its text is not stored." in text
     failed.refresh_from_db()
     unknown.refresh_from_db()
     assert (failed.status, unknown.status) == ("sent", "sent")
@@ -380,13 +381,26 @@ def test_compose_reports_every_bad_recipient_on_its_field(admin_client, settings
     assert form.non_field_errors() == []
     problems = form.errors["recipients"]
     assert len(problems) == 4
-    assert "'12' is too short" in problems[0]
-    assert "landline" in problems[1]
-    assert "not an allowed country" in problems[2]
-    assert "'abc'" in problems[3]
+    assert problems == [
+        "'12' is too short to be a mobile number.",
+        "'0212 123 45 67' is not a mobile number. SMS can only be sent to mobile numbers.",
+        "'+49 1512 3456789' is from a country messages are not sent to. The "
+        "ALLOWED_COUNTRIES setting lists the countries that are.",
+        "'abc' contains characters that cannot be in a phone number.",
+    ]
     row = field_row(response.content.decode(), "recipients")
     assert all(escape(problem) in row for problem in problems)
     assert SmsLog.objects.count() == 0
+
+
+def test_compose_says_what_is_wrong_with_a_number_in_the_admins_language(
+    admin_client,
+):
+    with translation.override("tr"):
+        response = admin_client.post(SEND, {**COMPOSE, "recipients": "12"})
+    assert response.context["form"].errors["recipients"] == [
+        "'12' bir cep telefonu numarası olamayacak kadar kısa."
+    ]
 
 
 def test_compose_puts_a_text_error_on_the_text_field(admin_client, settings):

@@ -176,7 +176,7 @@ def test_check_lists_system_check_errors(settings):
     err = StringIO()
     with pytest.raises(CommandError, match=r"^System checks found 1 error\.$"):
         run("turkeysms_check", stderr=err)
-    assert "ERROR django_turkeysms.E001: TURKEYSMS has unknown key(s)" in err.getvalue()
+    assert "ERROR django_turkeysms.E001: TURKEYSMS has an unknown key" in err.getvalue()
 
 
 def test_check_without_a_provider_account(settings):

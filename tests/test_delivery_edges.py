@@ -157,5 +157,5 @@ def test_requeue_lost_delivers_directly_in_synchronous_mode(sms_outbox):
 
 def test_model_str_and_querysets():
     row = SmsLogFactory(recipient="+905321234567", status=SmsLog.Status.SENT)
-    assert str(row) == f"SMS #{row.pk} to +90 532 *** ** 67 (sent)"
+    assert str(row) == f"SMS #{row.pk} to +90 532 *** ** 67 (Sent)"
     assert list(SmsLog.objects.awaiting_report()) == [row]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import django
@@ -17,10 +18,11 @@ from django.utils import translation
 from django.utils.translation import ngettext
 
 import django_turkeysms
-from django_turkeysms import otp_messages, phone
+from django_turkeysms import flows, otp_messages, phone, views
 from django_turkeysms.encoding import count_segments
+from django_turkeysms.exceptions import OtpThrottled
 from django_turkeysms.message import SmsStatus
-from django_turkeysms.models import SmsLog
+from django_turkeysms.models import OtpChallenge, OtpLock, SmsLog
 from django_turkeysms.otp import VerifyResult
 
 PACKAGE = Path(django_turkeysms.__file__).parent
@@ -152,6 +154,20 @@ def test_model_labels():
         assert apps.get_app_config("django_turkeysms").verbose_name == "TurkeySMS"
 
 
+def test_admin_titles_name_rows_in_the_language(settings):
+    """The model's __str__ is the title of its admin page."""
+    settings.TIME_ZONE = "Europe/Istanbul"
+    log = SmsLog(pk=3, recipient="+905321234567", status=SmsStatus.DELIVERED)
+    challenge = OtpChallenge(phone="+905321234567", purpose="login")
+    lock = OtpLock(
+        phone="+905321234567", ends_at=datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+    )
+    with translation.override("tr"):
+        assert str(log) == "+90 532 *** ** 67 numarasına SMS #3 (İletildi)"
+        assert str(challenge) == "+90 532 *** ** 67 için kod (login)"
+        assert str(lock) == "+90 532 *** ** 67, 29 Kas 2026 12:30 tarihine kadar"
+
+
 def test_arabic_counts_take_the_form_of_their_number():
     def queued(count: int) -> str:
         return ngettext(
@@ -165,6 +181,21 @@ def test_arabic_counts_take_the_form_of_their_number():
             "أُعيدت 3 رسائل إلى الانتظار.",
             "أُعيدت 11 رسالة إلى الانتظار.",
         ]
+
+
+def test_a_count_of_one_is_singular_in_english(settings):
+    """Every text with a number has plural forms, so a count of 1 reads right
+    in English too (and takes its own form in Arabic)."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_TTL": 60}
+    with translation.override("en"):
+        code = str(otp_messages.render_message("123456", purpose="login"))
+        refused = flows.refusal(OtpThrottled("", retry_after=0.4))
+    assert "expires in 1 minute." in code
+    assert refused == (1, "Too many requests. Try again in 1 second.")
+    assert views.countdown_labels(2)[1:] == [
+        "You can ask for a new code in 1 second.",
+        "You can ask for a new code in 2 seconds.",
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", *LANGUAGES])

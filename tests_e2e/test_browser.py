@@ -93,6 +93,9 @@ def test_resend_countdown(page, site, ayse, turkeysms_sandbox, settings):
     expect(page.locator("#resend-countdown")).to_contain_text(
         re.compile(r"in [123] second")
     )
+    expect(page.locator("#resend-countdown")).to_have_text(
+        "You can ask for a new code in 1 second."
+    )
     expect(resend).to_be_enabled(timeout=6_000)
     expect(page.locator("#resend-countdown")).to_have_text("")
     resend.click()

@@ -31,6 +31,7 @@ from django_turkeysms.admin.filters import configured_senders
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import encoding_tables
 from django_turkeysms.exceptions import (
+    CountryNotAllowed,
     EmptyMessage,
     InvalidPhoneNumber,
     InvalidSender,
@@ -160,10 +161,45 @@ class ComposeForm(forms.Form):
             try:
                 validation.normalize_recipient(number)
             except InvalidPhoneNumber as exc:
-                problems.append(forms.ValidationError(str(exc), code=exc.reason))
+                problems.append(
+                    forms.ValidationError(
+                        recipient_problem(number, exc), code=exc.reason
+                    )
+                )
         if problems:
             raise forms.ValidationError(problems)
         return numbers
+
+
+#: What is wrong with a refused number, by the reason phone.parse_phone gives.
+#: The exception's own text is English for developers (it names settings);
+#: the compose page says it in the admin's language.
+_RECIPIENT_PROBLEMS = {
+    "invalid_characters": _(
+        "%(number)s contains characters that cannot be in a phone number."
+    ),
+    "too_short": _("%(number)s is too short to be a mobile number."),
+    "too_long": _("%(number)s is too long to be a mobile number."),
+    "not_mobile": _(
+        "%(number)s is not a mobile number. SMS can only be sent to mobile numbers."
+    ),
+}
+
+
+def recipient_problem(number: str, error: InvalidPhoneNumber) -> str:
+    """Why ``number`` cannot be sent to, for the compose page."""
+    if isinstance(error, CountryNotAllowed):
+        text = gettext(
+            "%(number)s is from a country messages are not sent to. The "
+            "ALLOWED_COUNTRIES setting lists the countries that are."
+        )
+    else:
+        text = str(
+            _RECIPIENT_PROBLEMS.get(
+                error.reason, _("%(number)s is not a valid phone number.")
+            )
+        )
+    return text % {"number": repr(number[:40])}
 
 
 def error_field(error: TurkeySmsError) -> str | None:

@@ -280,15 +280,23 @@ class SmsLogAdmin(ReadOnly, LogAdminBase):
         )
         self.message_user(request, text % {"count": len(usable)})
         not_stored = len(rows) - len(usable)
-        if skipped or not_stored:
-            self.message_user(
-                request,
-                gettext(
-                    "Skipped %(other)d not failed or unknown, %(redacted)d whose text is not stored."
-                )
-                % {"other": skipped, "redacted": not_stored},
-                messages.WARNING,
+        warnings = [
+            ngettext(
+                "%(count)d message skipped: it has neither failed nor an unknown status.",
+                "%(count)d messages skipped: they have neither failed nor an unknown status.",
+                skipped,
             )
+            % {"count": skipped},
+            ngettext(
+                "%(count)d message skipped: its text is not stored.",
+                "%(count)d messages skipped: their text is not stored.",
+                not_stored,
+            )
+            % {"count": not_stored},
+        ]
+        for count, warning in zip((skipped, not_stored), warnings, strict=True):
+            if count:
+                self.message_user(request, warning, messages.WARNING)
 
     # -- extra pages ---------------------------------------------------------------------------------
 
