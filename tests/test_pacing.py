@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import SystemCheckError
+from django.core.management.base import CommandError, SystemCheckError
 from django.utils import timezone
 
 from django_turkeysms import checks, pacing
@@ -390,3 +391,25 @@ def test_a_broken_pacing_cache_is_an_error_only_with_a_paced_backend(settings):
 def test_a_bad_rate_is_left_to_its_own_check(settings):
     settings.TURKEYSMS = {"BACKENDS": paced_backends("fast")}
     assert checks.check_pacing_cache() == []
+
+
+@pytest.mark.django_db
+def test_the_send_command_says_when_paced_messages_go(paced):
+    out = StringIO()
+    with pytest.raises(CommandError) as raised:
+        call_command(
+            "turkeysms_send",
+            "--to",
+            "05321234567",
+            "--to",
+            "05421234567",
+            "--text",
+            "Merhaba",
+            stdout=out,
+            stderr=StringIO(),
+        )
+    assert raised.value.returncode == 3  # some wait for a retry
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Sent 1, queued 1, failed 0, unknown 0, cancelled 0."
+    assert lines[1].startswith("1 message could not be sent yet (The next slot")
+    assert "It waits for a retry from" in lines[1]
