@@ -85,6 +85,7 @@ class Outcome:
     stats: dict[str, Any] = field(default_factory=dict)
     accepted: list[float] = field(default_factory=list)  # epoch seconds, sorted
     sends: Counter[str] = field(default_factory=Counter)  # per number
+    statuses: Counter[str] = field(default_factory=Counter)  # of the log rows
 
     def read_sandbox(self, sandbox: SandboxProcess) -> None:
         """What the provider saw: every request, refusal and accepted message."""
@@ -127,7 +128,7 @@ class Outcome:
         request of the campaign (an accepted message or a refusal)."""
         if len(self.accepted) < 2:
             return 0.0
-        end = max(self.accepted[-1], *self.refusals)
+        end = max([self.accepted[-1], *self.refusals])
         return (len(self.accepted) - 1) / (end - self.accepted[0]) * 60
 
     @property
@@ -270,6 +271,7 @@ def measure(
         outcome.command_kib = run_command(csv_path)
         settle(outcome, started)
     outcome.read_sandbox(sandbox)
+    outcome.statuses = Counter(SmsLog.objects.values_list("status", flat=True))
     return outcome
 
 
@@ -283,7 +285,8 @@ def describe(outcome: Outcome) -> None:
         f"{outcome.seconds:.0f} s, "
         f"{outcome.per_minute:,.0f}/min = {outcome.share:.1%} of the limit; TS-1060 "
         f"{len(outcome.refusals):,} ({outcome.late_refusals:,} after the first "
-        f"minute); lost {outcome.lost:,}; sent twice {outcome.twice:,}; provider "
+        f"minute); lost {outcome.lost:,} (log: {dict(outcome.statuses)}); sent twice "
+        f"{outcome.twice:,}; provider "
         f"requests {outcome.requests:,} ({outcome.requests / recipients:.2f} a message)"
     )
     workers = ", ".join(f"{kib / 1024:.0f}" for kib in outcome.workers_kib)

@@ -37,8 +37,8 @@ import logging
 import math
 import re
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -168,28 +168,21 @@ class CacheBucket:
             self.cache.set(key, tat, timeout=_expiry(tat, now))
         return tat - now
 
-    def _locked(self, key: str) -> _Lock:
-        return _Lock(self, f"{key}:lock")
-
-
-class _Lock:
-    """``with``: hold ``name`` in the bucket's cache; PacingUnavailable if it stays taken."""
-
-    def __init__(self, bucket: CacheBucket, name: str) -> None:
-        self.bucket, self.name, self.token = bucket, name, uuid.uuid4().hex
-
-    def __enter__(self) -> None:
-        cache, started = self.bucket.cache, time.monotonic()
-        while not cache.add(self.name, self.token, timeout=CacheBucket.LOCK_TIMEOUT):
-            if time.monotonic() - started > CacheBucket.LOCK_WAIT:
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        """Hold ``key``'s lock; PacingUnavailable if it stays taken."""
+        name, started = f"{key}:lock", time.monotonic()
+        while not self.cache.add(name, 1, timeout=self.LOCK_TIMEOUT):
+            if time.monotonic() - started > self.LOCK_WAIT:
                 raise PacingUnavailable(
                     "The pacing lock stayed taken; is the cache shared and working?",
                     retry_after=conf.RETRY_BASE_DELAY,
                 )
-            self.bucket.sleep(0.001)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.bucket.cache.delete(self.name)
+            self.sleep(0.001)
+        try:
+            yield
+        finally:
+            self.cache.delete(name)
 
 
 # KEYS[1] holds the TAT (seconds on Redis's clock, as text). The first line makes
@@ -241,6 +234,7 @@ class RedisBucket:
         return float(self._run(PAUSE_SCRIPT, key, seconds))
 
     def _run(self, script: str, key: str, *args: float) -> Any:
+        key = self.cache.make_and_validate_key(key)  # the cache's prefix and version
         # Django's RedisCache has no public way to its client; ``_cache`` is its
         # RedisCacheClient (Django 4.0 to 6.1), whose ``get_client`` is what the
         # cache's own operations use.
@@ -251,8 +245,7 @@ class RedisBucket:
 def schedule(backend: BaseSmsBackend) -> tuple[Bucket, str]:
     """Where the schedule of ``backend`` is kept: the bucket over ``PACING_CACHE``
     and the backend's key in it (one schedule per alias)."""
-    cache = caches[conf.PACING_CACHE]
-    key = str(cache.make_and_validate_key(f"{PREFIX}:{backend.alias}"))
+    cache, key = caches[conf.PACING_CACHE], f"{PREFIX}:{backend.alias}"
     if isinstance(cache, RedisCache):
         return RedisBucket(cache), key
     return CacheBucket(cache), key
