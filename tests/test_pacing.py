@@ -183,6 +183,15 @@ def test_parallel_takers_never_share_a_slot():
     assert sorted(waits) == [n * 0.25 for n in range(200)]
 
 
+def test_a_lock_that_stays_taken_fails_closed(monkeypatch):
+    monkeypatch.setattr(CacheBucket, "LOCK_WAIT", -1.0)  # give up at once
+    backend = LocmemBackend(alias="bulk", rate="600/m")
+    _bucket, key = pacing.schedule(backend)
+    caches["default"].add(f"{key}:lock", 1)  # another process holds it
+    with pytest.raises(PacingUnavailable, match="lock stayed taken"):
+        pacing.wait_for_slot(backend, sleep=pytest.fail)
+
+
 # -- wait_for_slot -----------------------------------------------------------------
 
 
