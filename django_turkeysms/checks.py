@@ -86,7 +86,7 @@ def check_backends(
         try:
             backend = sms_backends[alias]
         except InvalidRate as exc:
-            messages.append(Error(str(exc), id="django_turkeysms.E010"))
+            messages.append(Error(str(exc), id="django_turkeysms.E012"))
             continue
         except ImproperlyConfigured as exc:
             messages.append(Error(str(exc), id="django_turkeysms.E003"))
@@ -102,7 +102,7 @@ def _paced_aliases() -> list[str]:
         try:
             if sms_backends[alias].rate is not None:
                 paced.append(alias)
-        except ImproperlyConfigured:  # E003 / E010 report it
+        except ImproperlyConfigured:  # E003 / E012 report it
             continue
     return paced
 
@@ -135,7 +135,7 @@ def check_pacing_cache(
                     "Django's RedisCache), start the cache server, or point "
                     "TURKEYSMS['PACING_CACHE'] at a cache in CACHES that works."
                 ),
-                id="django_turkeysms.E011",
+                id="django_turkeysms.E013",
             )
         ]
     if _is_local_memory(alias) and not settings.DEBUG:
@@ -150,7 +150,7 @@ def check_pacing_cache(
                     "Point TURKEYSMS['PACING_CACHE'] at a cache every worker shares, "
                     "such as Redis."
                 ),
-                id="django_turkeysms.W010",
+                id="django_turkeysms.W012",
             )
         ]
     return []

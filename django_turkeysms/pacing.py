@@ -324,7 +324,7 @@ def _guarded(operation: Callable[[], T]) -> T:
     except Exception as exc:  # whatever the cache raises: fail closed
         logger.error(
             "The pacing cache %r failed (%s: %s); nothing is sent through paced "
-            "backends until it works (manage.py check: django_turkeysms.E011)",
+            "backends until it works (manage.py check: django_turkeysms.E013)",
             conf.PACING_CACHE,
             type(exc).__name__,
             exc,

@@ -99,7 +99,7 @@ def test_a_bad_rate_is_reported_by_its_own_check(settings):
         "BACKENDS": {"default": {"BACKEND": LOCMEM, "OPTIONS": {"rate": "fast"}}}
     }
     [error] = checks.check_backends()
-    assert error.id == "django_turkeysms.E010"
+    assert error.id == "django_turkeysms.E012"
     assert "'default'" in error.msg and '"600/m"' in error.msg
 
 
@@ -242,7 +242,7 @@ def test_a_broken_cache_fails_closed(settings, caplog):
     with pytest.raises(PacingUnavailable) as raised:
         pacing.wait_for_slot(LocmemBackend(rate="600/m"), sleep=pytest.fail)
     assert raised.value.retry_after == 5.0  # RETRY_BASE_DELAY
-    assert "E011" in caplog.text
+    assert "E013" in caplog.text
 
 
 # -- the delivery path -------------------------------------------------------------
@@ -379,7 +379,7 @@ def paced_backends(rate="600/m"):
 def test_a_local_memory_pacing_cache_paces_each_process_alone(settings):
     settings.TURKEYSMS = {"BACKENDS": paced_backends()}
     [warning] = checks.check_pacing_cache()
-    assert warning.id == "django_turkeysms.W010" and "'default'" in warning.msg
+    assert warning.id == "django_turkeysms.W012" and "'default'" in warning.msg
     settings.DEBUG = True
     assert checks.check_pacing_cache() == []
 
@@ -389,9 +389,9 @@ def test_a_broken_pacing_cache_is_an_error_only_with_a_paced_backend(settings):
     settings.CACHES = {**settings.CACHES, "broken": BROKEN}
     settings.TURKEYSMS = {"BACKENDS": paced_backends(), "PACING_CACHE": "broken"}
     [error] = checks.check_pacing_cache()
-    assert error.id == "django_turkeysms.E011"
+    assert error.id == "django_turkeysms.E013"
     assert "ConnectionError" in error.msg and "PACING_CACHE" in error.hint
-    with pytest.raises(SystemCheckError, match=r"django_turkeysms\.E011"):
+    with pytest.raises(SystemCheckError, match=r"django_turkeysms\.E013"):
         call_command("check")
     settings.TURKEYSMS = {"BACKENDS": {"default": {"BACKEND": LOCMEM}}}
     assert checks.check_pacing_cache() == []
