@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django_turkeysms import limits, otp
 from django_turkeysms._compat import task_backends
 from django_turkeysms.conf import DEFAULTS, conf, described
+from django_turkeysms.exceptions import InvalidRate
 from django_turkeysms.handler import sms_backends
 
 #: NIST SP 800-63B-4 §3.2.2 allows 100 consecutive failures; we bound the total:
@@ -102,11 +103,86 @@ def check_backends(
     for alias in backends:
         try:
             backend = sms_backends[alias]
+        except InvalidRate as exc:
+            messages.append(Error(str(exc), id="django_turkeysms.E012"))
+            continue
         except ImproperlyConfigured as exc:
             messages.append(Error(str(exc), id="django_turkeysms.E003"))
             continue
         messages.extend(backend.check())
     return messages
+
+
+def _paced_aliases() -> list[str]:
+    """The aliases of the backends that build and have a ``rate``."""
+    paced = []
+    for alias in conf.BACKENDS if isinstance(conf.BACKENDS, dict) else ():
+        try:
+            if sms_backends[alias].rate is not None:
+                paced.append(alias)
+        except ImproperlyConfigured:  # E003 / E012 report it
+            continue
+    return paced
+
+
+@register(Tags.caches)
+def check_pacing_cache(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """With a paced backend, the cache of the schedule works and is shared.
+
+    Pacing fails closed: with a cache that does not work, nothing is sent
+    through a paced backend; with a cache each process keeps for itself, the
+    fleet sends its rate once per process.
+    """
+    paced = _paced_aliases()
+    if not paced:
+        return []
+    alias, names = conf.PACING_CACHE, ", ".join(map(repr, paced))
+    cause = _cache_fault(alias)
+    if cause is not None:
+        return [
+            Error(
+                ngettext(
+                    "The cache %(alias)r that paces backend %(backends)s does not "
+                    "work (%(cause)s), so nothing would be sent through it.",
+                    "The cache %(alias)r that paces backends %(backends)s does not "
+                    "work (%(cause)s), so nothing would be sent through them.",
+                    len(paced),
+                )
+                % {"alias": alias, "backends": names, "cause": cause},
+                hint=_(
+                    "Install the cache's client library (pip install redis for "
+                    "Django's RedisCache), start the cache server, or point "
+                    "TURKEYSMS['PACING_CACHE'] at a cache in CACHES that works."
+                ),
+                id="django_turkeysms.E013",
+            )
+        ]
+    if _is_local_memory(alias) and not settings.DEBUG:
+        return [
+            Warning(
+                ngettext(
+                    "Backend %(backends)s is paced in a local-memory cache, which "
+                    "every process keeps for itself: the rate applies per process.",
+                    "Backends %(backends)s are paced in a local-memory cache, which "
+                    "every process keeps for itself: the rate applies per process.",
+                    len(paced),
+                )
+                % {"backends": names},
+                hint=_(
+                    "Point TURKEYSMS['PACING_CACHE'] at a cache every worker shares, "
+                    "such as Redis."
+                ),
+                id="django_turkeysms.W012",
+            )
+        ]
+    return []
+
+
+def _is_local_memory(alias: str) -> bool:
+    backend: str = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    return backend.endswith("LocMemCache")
 
 
 @register(Tags.compatibility)
@@ -301,8 +377,7 @@ def _deployment_warnings() -> list[CheckMessage]:
                 id="django_turkeysms.W007",
             )
         )
-    cache_backend = settings.CACHES.get(conf.OTP_CACHE, {}).get("BACKEND", "")
-    if cache_backend.endswith("LocMemCache") and not settings.DEBUG:
+    if _is_local_memory(conf.OTP_CACHE) and not settings.DEBUG:
         messages.append(
             Warning(
                 _(
@@ -328,6 +403,13 @@ def check_otp_cache(
     here rather than a surprise at the first login.
     """
     alias = conf.OTP_CACHE
+    cause = _cache_fault(alias)
+    return [] if cause is None else [_otp_cache_error(alias, cause)]
+
+
+def _cache_fault(alias: str) -> str | None:
+    """Why the cache ``alias`` does not work (it cannot be built, or does not keep
+    a value), or None when it does."""
     key = f"{limits.PREFIX}:check:{uuid.uuid4().hex}"
     try:
         cache = caches[alias]
@@ -335,10 +417,8 @@ def check_otp_cache(
         kept = cache.get(key) == key
         cache.delete(key)
     except Exception as exc:  # whatever the backend raises is the cause to show
-        return [_otp_cache_error(alias, f"{type(exc).__name__}: {exc}")]
-    if not kept:
-        return [_otp_cache_error(alias, _("a value stored in it was not kept"))]
-    return []
+        return f"{type(exc).__name__}: {exc}"
+    return None if kept else str(_("a value stored in it was not kept"))
 
 
 def _otp_cache_error(alias: str, cause: str) -> Error:

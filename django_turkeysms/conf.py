@@ -162,6 +162,10 @@ class Settings:
     SENDING_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
     QUEUED_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
     STATUS_BATCH_SIZE = Setting(100, int, POSITIVE_INTEGER)
+    # Pacing (a backend's "rate" option)
+    PACING_CACHE = Setting("default", str, NAME)
+    PACING_MAX_WAIT = Setting(10.0, float, NOT_NEGATIVE)
+    PACING_PAUSE = Setting(1.0, float, POSITIVE_NUMBER)
     # One-time codes
     OTP_MODE = Setting("local", str, _one_of("local", "provider"))
     OTP_LENGTH = Setting(6, int, _otp(_between(4, 10), "between 4 and 10 digits"))

@@ -13,7 +13,9 @@
 Outcomes follow the error's retry class: SENT; FAILED (permanent); back to
 QUEUED with a capped, fully jittered exponential backoff (transient — the
 provider never processed the request); UNKNOWN (ambiguous — it may have been
-sent, so it is never re-sent automatically).
+sent, so it is never re-sent automatically). A message the backend's pacing held
+back (:class:`~.exceptions.SendDeferred`) goes back to QUEUED for the wait it was
+told, and its attempt is given back.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import (
     RateLimited,
     Retry,
+    SendDeferred,
     SmsSendError,
 )
 from django_turkeysms.handler import sms_backends
@@ -165,6 +168,7 @@ class _Groups:
     failed: dict[tuple[str, str], list[SmsLog]]
     retry: list[tuple[SmsLog, SmsSendError]]
     unknown: dict[tuple[str, str], list[SmsLog]]
+    deferred: dict[tuple[str, str], list[tuple[SmsLog, SendDeferred]]]
 
 
 def _record(
@@ -178,17 +182,27 @@ def _record(
     for (code, message), unknown in groups.unknown.items():
         _finish(unknown, token, SmsStatus.UNKNOWN, code, message)
     _schedule_retry(groups.retry, token, now)
+    for (code, message), deferred in groups.deferred.items():
+        _defer(deferred, token, now, code or "LOCAL-PACED", message)
     _signal(rows, outcomes)
 
 
 def _group(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> _Groups:
     groups = _Groups(
-        sent=[], failed=defaultdict(list), retry=[], unknown=defaultdict(list)
+        sent=[],
+        failed=defaultdict(list),
+        retry=[],
+        unknown=defaultdict(list),
+        deferred=defaultdict(list),
     )
     for row in rows:
         outcome = outcomes[row.pk]
         if isinstance(outcome, SendResult):
             groups.sent.append((row, outcome))
+        elif isinstance(outcome, SendDeferred):
+            groups.deferred[outcome.code[:32], str(outcome)[:255]].append(
+                (row, outcome)
+            )
         elif outcome.retry is Retry.TRANSIENT and row.attempts < conf.MAX_ATTEMPTS:
             groups.retry.append((row, outcome))
         elif outcome.retry is Retry.AMBIGUOUS:
@@ -241,7 +255,7 @@ def _record_sent(
 def _finish(
     rows: list[SmsLog], token: uuid.UUID, status: str, code: str, message: str
 ) -> None:
-    body_update = {} if conf.LOG_MESSAGE_BODY else {"body": REDACTED}
+    body_update: dict[str, Any] = {} if conf.LOG_MESSAGE_BODY else {"body": REDACTED}
     _apply(
         rows,
         token,
@@ -253,12 +267,23 @@ def _finish(
     )
 
 
-def _apply(rows: list[SmsLog], token: uuid.UUID, **values: Any) -> None:
-    """One UPDATE of the ``rows`` this token claimed, mirrored on the objects."""
-    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(**values)
+def _apply(
+    rows: list[SmsLog],
+    token: uuid.UUID,
+    *,
+    give_back_attempt: bool = False,
+    **values: Any,
+) -> None:
+    """One UPDATE of the ``rows`` this token claimed, mirrored on the objects;
+    ``give_back_attempt`` undoes the claim's count of an attempt."""
+    expressions = {"attempts": F("attempts") - 1} if give_back_attempt else {}
+    SmsLog.objects.filter(pk__in=[row.pk for row in rows], claim=token).update(
+        **values, **expressions
+    )
     for row in rows:
         for name, value in values.items():
             setattr(row, name, value)
+        row.attempts -= give_back_attempt
 
 
 def _schedule_retry(
@@ -276,6 +301,27 @@ def _schedule_retry(
         token,
         status=SmsStatus.QUEUED,
         next_attempt_at=now + timedelta(seconds=delay),
+        result_code=code,
+        result_message=message,
+    )
+
+
+def _defer(
+    deferred: list[tuple[SmsLog, SendDeferred]],
+    token: uuid.UUID,
+    now: datetime,
+    code: str,
+    message: str,
+) -> None:
+    """Back to QUEUED, due when the last of them may go, and the attempt given
+    back: pacing kept them from the provider, which processed nothing."""
+    wait = max(error.retry_after for _, error in deferred)
+    _apply(
+        [row for row, _ in deferred],
+        token,
+        give_back_attempt=True,
+        status=SmsStatus.QUEUED,
+        next_attempt_at=now + timedelta(seconds=wait),
         result_code=code,
         result_message=message,
     )

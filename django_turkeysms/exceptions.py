@@ -223,6 +223,39 @@ class RateLimited(ProviderUnavailable):
         self.retry_after = retry_after
 
 
+class SendDeferred(SmsSendError):
+    """The message was not sent, and no provider processed it: it is due again in
+    ``retry_after`` seconds, without using up one of its ``MAX_ATTEMPTS``.
+
+    Raised by the pacing of a backend with a ``rate`` (see :mod:`~.pacing`).
+    """
+
+    retry = Retry.TRANSIENT
+    default_message = "The message waits for its turn under the backend's rate."
+
+    def __init__(
+        self, message: str = "", *, retry_after: float, **context: Any
+    ) -> None:
+        super().__init__(message, **context)
+        self.retry_after = retry_after
+
+
+class SlotTooFar(SendDeferred):
+    """The next slot under the backend's rate is further away than
+    ``PACING_MAX_WAIT``: the message goes back to the queue rather than holding a
+    worker until then."""
+
+
+class PacingUnavailable(SendDeferred):
+    """The cache that keeps the backend's schedule failed: nothing is sent through
+    a paced backend until it works (fail closed), the message waits."""
+
+
+class RateLimitPaused(SendDeferred):
+    """A paced backend's provider still answered "rate limit" (TS-1060, HTTP 429):
+    every worker of the backend pauses, and this message waits for the pause."""
+
+
 class DeliveryUncertain(SmsSendError):
     """The request may have been processed: the SMS may have been sent.
 
@@ -315,6 +348,10 @@ class InvalidSmsBackend(ImproperlyConfigured):
     def __init__(self, message: str, *, alias: str) -> None:
         super().__init__(f"SMS backend {alias!r}: {message}")
         self.alias = alias
+
+
+class InvalidRate(InvalidSmsBackend, ValueError):
+    """A backend's ``rate`` option is not a rate such as ``"600/m"``."""
 
 
 class SmsBackendDoesNotExist(InvalidSmsBackend, KeyError):

@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import socket
+import tracemalloc
+from contextlib import closing
 from datetime import timedelta
 from io import StringIO
 from urllib.parse import urlsplit
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from django_turkeysms import retention
 from django_turkeysms.management.commands import turkeysms_send
+from django_turkeysms.management.commands._spool import Spool, read_csv
 from django_turkeysms.management.commands._util import one_line
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
 from django_turkeysms.testing.sandbox import cli
@@ -435,6 +438,48 @@ def test_send_csv_refuses_a_bad_sender_before_sending(tmp_path, sandbox):
         run("turkeysms_send", "--csv", path, "--sender", "FAR-TOO-LONG-SENDER")
     assert sandbox.request_count == 0
     assert not SmsLog.objects.exists()
+
+
+def spool_peak(tmp_path, rows):
+    """Peak Python memory of both passes over a CSV file of ``rows`` recipients."""
+    path = tmp_path / f"{rows}.csv"
+    path.write_text(
+        "phone,text\n" + "".join(f"+90532{n:07d},Merhaba\n" for n in range(rows)),
+        encoding="utf-8",
+    )
+    tracemalloc.start()
+    try:
+        with closing(Spool()) as spool:
+            read_csv(str(path), None, spool, lambda line, reason: None)
+            for _text, _numbers in spool.batches(500):
+                pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_send_csv_memory_does_not_grow_with_the_file(tmp_path):
+    spool_peak(tmp_path, 100)  # imports and caches of the first run
+    small, large = spool_peak(tmp_path, 1_000), spool_peak(tmp_path, 10_000)
+    # Ten times the rows: the same peak, give or take (a dictionary of the
+    # whole file would hold over a megabyte here).
+    assert large < small + 200_000, (small, large)
+
+
+def test_send_csv_sends_in_file_order_text_by_text(tmp_path, sms_outbox):
+    path = write_csv(
+        tmp_path,
+        "phone,text\n05421234567,B\n05321234567,A\n05551234567,B\n05321234567,B\n",
+    )
+    run("turkeysms_send", "--csv", path)
+    logged = SmsLog.objects.order_by("pk").values_list("body", "recipient")
+    assert [(text, str(number)) for text, number in logged] == [
+        ("B", "+905421234567"),
+        ("B", "+905551234567"),
+        ("B", "+905321234567"),
+        ("A", "+905321234567"),
+    ]
+    assert len(sms_outbox) == 4
 
 
 def test_send_dry_run(tmp_path, sandbox):

@@ -550,9 +550,12 @@ def test_rate_limit(sandbox):
         for _ in range(2)
     ]
     assert counts == [1, 2]
+    before = time.time()
     assert code_of(send_json(sandbox, api_key="slow")) == ("false", "TS-1060")
     assert sandbox.sends_for(NUMBER) == 2
     assert sandbox.requests_for(NUMBER) == 3
+    [refused_at] = sandbox.rate_limited_at
+    assert before <= refused_at <= time.time()
     sandbox.account("slow").rate_limit_per_minute = 3
     assert send_json(sandbox, api_key="slow")["total_has_sent_last_1_min"] == 3
 
@@ -1067,6 +1070,7 @@ def test_control_stats(sandbox):
         "requests": 4,
         "requests_by_number": {NUMBER: 2},
         "sends_by_number": {NUMBER: 1},
+        "rate_limited_at": [],
     }
     assert sandbox.request_count == 4  # the stats request counts too
 

@@ -4,6 +4,7 @@ one backend (a bounded thread pool)."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -12,10 +13,14 @@ from typing import Any, ClassVar
 
 from django.core.checks import CheckMessage
 
+from django_turkeysms import pacing
+from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import (
     DeliveryUncertain,
     InvalidSmsBackend,
     MissingMessageId,
+    RateLimited,
+    RateLimitPaused,
     SmsSendError,
     UnsupportedFeature,
 )
@@ -42,6 +47,9 @@ class BaseSmsBackend:
     of ``REQUIRED`` makes the option mandatory) and implement :meth:`send`.
     Options given in ``TURKEYSMS["BACKENDS"][alias]["OPTIONS"]`` arrive as
     keyword arguments; unknown ones are rejected, as Django 6.1 does for mail.
+    Every backend also takes ``rate`` (such as ``"600/m"``): its provider requests
+    are then paced across every process (:mod:`~django_turkeysms.pacing`);
+    it is ``self.rate``, not part of ``self.config``.
     """
 
     REQUIRED: ClassVar[object] = object()
@@ -52,13 +60,16 @@ class BaseSmsBackend:
     supports_provider_otp: ClassVar[bool] = False
     supports_account: ClassVar[bool] = False
 
-    def __init__(self, *, alias: str = "default", **options: Any) -> None:
+    def __init__(
+        self, *, alias: str = "default", rate: object = None, **options: Any
+    ) -> None:
         self.alias = alias
+        self.rate: pacing.Rate | None = pacing.parse_rate(rate, alias=alias)
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             raise InvalidSmsBackend(
                 f"unknown option(s) {', '.join(unknown)}; "
-                f"{type(self).__name__} accepts: {', '.join(self.options) or 'none'}.",
+                f"{type(self).__name__} accepts: {', '.join([*self.options, 'rate'])}.",
                 alias=alias,
             )
         missing = [
@@ -150,9 +161,15 @@ def send_all(
 
     Each worker thread keeps its own keep-alive connection, so no more than
     ``max_workers`` connections are opened. Errors are returned, not raised.
+    A backend with a ``rate`` waits for a slot before each request
+    (:func:`~django_turkeysms.pacing.wait_for_slot`), for at most half of
+    ``SENDING_TIMEOUT`` in all: the sweeper must never take rows that are only
+    waiting for their turn for rows a crash left behind. Past that, the
+    remaining messages go back to the queue (:class:`SlotTooFar`).
     """
     workers = min(max_workers, len(messages))
-    attempt = partial(_attempt, backend, transmit or type(backend).send)
+    deadline = time.monotonic() + conf.SENDING_TIMEOUT / 2
+    attempt = partial(_attempt, backend, transmit or type(backend).send, deadline)
     with backend:
         if workers <= 1:
             return [attempt(message) for message in messages]
@@ -161,12 +178,18 @@ def send_all(
 
 
 def _attempt(
-    backend: BaseSmsBackend, transmit: Transmit, message: PreparedSms | SmsSendError
+    backend: BaseSmsBackend,
+    transmit: Transmit,
+    deadline: float,
+    message: PreparedSms | SmsSendError,
 ) -> Outcome:
     if isinstance(message, SmsSendError):
         return message
     try:
+        _wait_for_slot(backend, deadline)
         result = transmit(backend, message)
+    except RateLimited as exc:
+        return _rate_limited(backend, exc)
     except SmsSendError as exc:
         return exc
     except Exception as exc:  # a backend bug must not lose the row's state
@@ -175,6 +198,31 @@ def _attempt(
     if backend.supports_status_lookup and not result.provider_id:
         return _untracked(result)
     return result
+
+
+def _wait_for_slot(backend: BaseSmsBackend, deadline: float) -> None:
+    """The backend's next slot, waiting no longer than the call may."""
+    left = max(deadline - time.monotonic(), 0.0)
+    pacing.wait_for_slot(backend, max_wait=min(conf.PACING_MAX_WAIT, left))
+
+
+def _rate_limited(backend: BaseSmsBackend, exc: RateLimited) -> SmsSendError:
+    """A rate-limit answer: as it is for an unpaced backend (a transient failure);
+    for a paced one, a pause of the whole fleet and a wait for this message that
+    does not use up an attempt — the provider processed nothing."""
+    if backend.rate is None:
+        return exc
+    pause = pacing.slow_down(backend, exc.retry_after)
+    paused = RateLimitPaused(
+        f"{exc.message} Every worker pauses {pause:.1f} s.",
+        retry_after=pause,
+        code=exc.code or f"HTTP-{exc.status_code}",
+        status_code=exc.status_code,
+        response_data=exc.response_data,
+        body=exc.body,
+    )
+    paused.__cause__ = exc
+    return paused
 
 
 def _untracked(result: SendResult) -> SmsSendError:

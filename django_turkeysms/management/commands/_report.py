@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.management.base import CommandError
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -40,7 +40,8 @@ EXIT_STATUS_HELP = (
     "(check them before sending again). The highest that applies wins."
 )
 
-#: The summary's group of each status; QUEUED rows tried before are "waiting".
+#: The summary's group of each status; QUEUED rows that wait for a retry
+#: (``WAITING``) are "waiting".
 GROUPS: dict[str, str] = {
     SmsStatus.SENT: "sent",
     SmsStatus.DELIVERED: "sent",
@@ -51,6 +52,10 @@ GROUPS: dict[str, str] = {
     SmsStatus.UNKNOWN: "unknown",
     SmsStatus.CANCELLED: "cancelled",
 }
+
+#: QUEUED rows that wait for a retry: tried before, or held back by pacing
+#: (which gives the attempt back but leaves its result code).
+WAITING = Q(attempts__gt=0) | ~Q(result_code="")
 
 #: Rows looked up per query (SQLite limits the parameters of one statement).
 BATCH_SIZE = 500
@@ -70,10 +75,10 @@ class Report:
         """Count the rows ``ids`` as they are stored now."""
         for start in range(0, len(ids), BATCH_SIZE):
             rows = SmsLog.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
-            for status, attempts, next_attempt, reason in rows.values_list(
-                "status", "attempts", "next_attempt_at", "result_message"
+            for status, attempts, code, next_attempt, reason in rows.values_list(
+                "status", "attempts", "result_code", "next_attempt_at", "result_message"
             ):
-                waiting = status == SmsStatus.QUEUED and attempts > 0
+                waiting = status == SmsStatus.QUEUED and bool(attempts or code)
                 group = "waiting" if waiting else GROUPS[status]
                 self.counts[group] += 1
                 if reason:
@@ -88,7 +93,8 @@ class Report:
     def add_other_waiting(self, exclude: Sequence[int]) -> None:
         """Note the rows waiting for a retry other than ``exclude``."""
         others = (
-            SmsLog.objects.filter(status=SmsStatus.QUEUED, attempts__gt=0)
+            SmsLog.objects.filter(status=SmsStatus.QUEUED)
+            .filter(WAITING)
             .exclude(pk__in=list(exclude))
             .aggregate(count=Count("pk"), first=Min("next_attempt_at"))
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import closing
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,13 +14,13 @@ from django.utils.translation import ngettext
 
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import SegmentInfo
-from django_turkeysms.exceptions import InvalidMessage, TurkeySmsError
+from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.management.commands._report import EXIT_STATUS_HELP, Report
+from django_turkeysms.management.commands._spool import Spool, read_csv
 from django_turkeysms.management.commands._util import (
     Progress,
     add_backend_argument,
     command_error,
-    one_line,
 )
 from django_turkeysms.message import Category, SmsMessage
 from django_turkeysms.sending import send_validated
@@ -35,15 +34,13 @@ from django_turkeysms.validation import (
 #: Recipients per send call: bounds the rows and the memory of one call.
 BATCH_SIZE = 500
 
-#: text → E.164 number → the CSV line it came from (0 for --to).
-Groups = dict[str, dict[str, int]]
-
 
 class Command(BaseCommand):
     help = (
         "Send an SMS: one text to the numbers given with --to, or the rows of a CSV "
         "file (columns phone and, optionally, text). Every row is validated before "
-        "anything is sent; invalid rows are reported and skipped. Messages that "
+        "anything is sent, in memory that does not grow with the file; invalid rows "
+        "are reported and skipped. Messages that "
         "are not sent are listed with what happens to them next. " + EXIT_STATUS_HELP
     )
 
@@ -85,11 +82,13 @@ class Command(BaseCommand):
         self.skipped = 0
         report = Report()
         try:
-            plans = self._plans(options)
-            if options["dry_run"]:
-                self._estimate(plans)
-            else:
-                self._send(plans, report)
+            with closing(Spool()) as spool:
+                self._fill(spool, options)
+                self._validate(spool, options)
+                if options["dry_run"]:
+                    self._estimate(spool)
+                else:
+                    self._send(spool, options, report)
         except (TurkeySmsError, ImproperlyConfigured) as exc:
             raise command_error(exc) from exc
         self._report_skipped()
@@ -106,45 +105,50 @@ class Command(BaseCommand):
                 % {"count": self.skipped}
             )
 
-    def _plans(self, options: dict[str, Any]) -> list[ValidatedMessage]:
-        """Every message to send, validated before anything is sent."""
-        size = max(1, min(BATCH_SIZE, conf.MAX_RECIPIENTS))
-        messages = [
-            SmsMessage(
-                text, batch, sender=options["sender"], category=options["category"]
-            )
-            for text, recipients in self._groups(options).items()
-            for batch in batches(list(recipients), size)
-        ]
-        return [validate(message, self.alias) for message in messages]
-
-    def _groups(self, options: dict[str, Any]) -> Groups:
+    def _fill(self, spool: Spool, options: dict[str, Any]) -> None:
+        """Every recipient and text, checked: the first of two passes."""
         text: str | None = options["text"]
         if options["csv"] is None:
             if text is None:
                 raise CommandError(_("--text is required with --to."))
-            return {text: dict.fromkeys(normalize_recipients(options["to"]), 0)}
-        rows = read_csv(options["csv"], text)
-        for line, reason in rows.skipped:
-            self.stderr.write(
-                _("Line %(line)d skipped: %(reason)s")
-                % {"line": line, "reason": reason}
-            )
-        self.skipped = len(rows.skipped)
-        if not rows.groups:
+            check_text(text, "auto")
+            for number in normalize_recipients(options["to"]):
+                spool.add(0, text, number)
+            return
+        self.skipped = read_csv(options["csv"], text, spool, self._skip)
+        if not spool.total():
             raise CommandError(
                 _("No row of %(path)s can be sent.") % {"path": options["csv"]}
             )
-        return rows.groups
 
-    def _send(self, plans: list[ValidatedMessage], report: Report) -> None:
-        total = sum(len(plan.recipients) for plan in plans)
+    def _skip(self, line: int, reason: str) -> None:
+        self.stderr.write(
+            _("Line %(line)d skipped: %(reason)s") % {"line": line, "reason": reason}
+        )
+
+    def _batches(
+        self, spool: Spool, options: dict[str, Any]
+    ) -> Iterator[ValidatedMessage]:
+        """The messages to send, a batch of recipients each, validated as they come."""
+        size = max(1, min(BATCH_SIZE, conf.MAX_RECIPIENTS))
+        for text, numbers in spool.batches(size):
+            message = SmsMessage(
+                text, numbers, sender=options["sender"], category=options["category"]
+            )
+            yield validate(message, self.alias)
+
+    def _validate(self, spool: Spool, options: dict[str, Any]) -> None:
+        """What every batch shares — the sender, the category, the backend — checked
+        on the first one before anything is sent (each row was checked in _fill)."""
+        next(self._batches(spool, options))
+
+    def _send(self, spool: Spool, options: dict[str, Any], report: Report) -> None:
         progress = Progress(
-            self.stderr, total, _("Sending"), enabled=self.verbosity > 0
+            self.stderr, spool.total(), _("Sending"), enabled=self.verbosity > 0
         )
         try:
-            for plan in plans:
-                rows = send_validated(plan)  # validated once, in _plans()
+            for plan in self._batches(spool, options):
+                rows = send_validated(plan)
                 report.add([row.pk for row in rows])
                 progress.advance(len(plan.recipients))
         finally:  # on an error, still say what was sent before it
@@ -153,22 +157,18 @@ class Command(BaseCommand):
         for line in report.next_steps():
             self.stdout.write(line)
 
-    def _estimate(self, plans: list[ValidatedMessage]) -> None:
-        texts: dict[str, tuple[SegmentInfo, int]] = {}
-        for plan in plans:
-            info, count = texts.get(plan.message.text, (plan.info, 0))
-            texts[plan.message.text] = (info, count + len(plan.recipients))
-        for text, (info, count) in texts.items():
+    def _estimate(self, spool: Spool) -> None:
+        total = credits = 0
+        for text, count in spool.texts():
+            info = check_text(text, "auto")
             self.stdout.write(estimate(text, info, count))
+            total, credits = total + count, credits + info.segments * count
         self.stdout.write(
             _(
                 "Total: recipients %(recipients)d, estimated credits %(credits)d. "
                 "Dry run: nothing was sent."
             )
-            % {
-                "recipients": sum(count for _info, count in texts.values()),
-                "credits": sum(info.segments * n for info, n in texts.values()),
-            }
+            % {"recipients": total, "credits": credits}
         )
 
 
@@ -184,94 +184,3 @@ def estimate(text: str, info: SegmentInfo, recipients: int) -> str:
         "recipients": recipients,
         "credits": info.segments * recipients,
     }
-
-
-def batches(numbers: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(numbers), size):
-        yield numbers[start : start + size]
-
-
-# -- CSV input ---------------------------------------------------------------------
-
-
-@dataclass
-class CsvRows:
-    """The valid rows of a CSV file grouped by text, and the skipped ones."""
-
-    groups: Groups = field(default_factory=dict)
-    skipped: list[tuple[int, str]] = field(default_factory=list)
-
-    def add(self, line: int, text: str, number: str) -> None:
-        group = self.groups.setdefault(text, {})
-        if number in group:
-            self.skip(
-                line,
-                _("%(number)s already gets this text (line %(first)d).")
-                % {"number": number, "first": group[number]},
-            )
-        else:
-            group[number] = line
-
-    def skip(self, line: int, reason: str) -> None:
-        self.skipped.append((line, reason))
-
-    def drop_unsendable_texts(self) -> None:
-        """Skip the rows of a text that cannot be sent (e.g. too long)."""
-        for text in list(self.groups):
-            try:
-                check_text(text, "auto")
-            except TurkeySmsError as exc:
-                for line in self.groups.pop(text).values():
-                    self.skip(line, one_line(exc))
-        self.skipped.sort()
-
-
-def read_csv(path: str, default_text: str | None) -> CsvRows:
-    """Validate every row of the CSV file at ``path``; nothing is sent here."""
-    rows = CsvRows()
-    try:
-        for line, row in _csv_rows(path, has_default_text=default_text is not None):
-            try:
-                text = _row_text(row, default_text)
-                number = next(iter(normalize_recipients(row.get("phone") or "")))
-            except TurkeySmsError as exc:
-                rows.skip(line, one_line(exc))
-            else:
-                rows.add(line, text, number)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise CommandError(
-            _("Cannot read %(path)s: %(error)s")
-            % {"path": path, "error": one_line(exc)}
-        ) from exc
-    rows.drop_unsendable_texts()
-    return rows
-
-
-def _csv_rows(
-    path: str, *, has_default_text: bool
-) -> Iterator[tuple[int, dict[str, str]]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        names = [(name or "").strip().lower() for name in reader.fieldnames or []]
-        if "phone" not in names:
-            raise CommandError(
-                _("%(path)s has no phone column: the first row must name the columns.")
-                % {"path": path}
-            )
-        if "text" not in names and not has_default_text:
-            raise CommandError(
-                _("%(path)s has no text column: add one or pass --text.")
-                % {"path": path}
-            )
-        reader.fieldnames = names
-        for row in reader:
-            yield reader.line_num, row
-
-
-def _row_text(row: dict[str, str], default_text: str | None) -> str:
-    text = row.get("text") or ""
-    if text.strip():
-        return text
-    if default_text is None:
-        raise InvalidMessage(_("The text column is empty and --text was not given."))
-    return default_text

@@ -87,7 +87,11 @@ def _submit(
     now = now_in_istanbul()
     scheduled = parse_schedule(params, now)
     tick = time.monotonic()
-    recent = check_rate(account, tick)
+    try:
+        recent = check_rate(account, tick)
+    except ApiError:
+        state.rate_limited_at.append(time.time())
+        raise
     segments = count_segments(draft.text, draft.sms_lang)
     charge(account, number, segments)
     account.recent_sends.append(tick)

@@ -213,6 +213,12 @@ class Sandbox:
         return sum(m.number == key and m.text == text for m in self.messages)
 
     @property
+    def rate_limited_at(self) -> list[float]:
+        """When (epoch seconds) each TS-1060 answer was given, oldest first."""
+        with self.state.lock:
+            return list(self.state.rate_limited_at)
+
+    @property
     def connections_opened(self) -> int:
         """TCP connections accepted since start or the last reset."""
         with self.state.lock:

@@ -137,6 +137,8 @@ class State:
         self.connections_opened = 0
         self.requests_by_number: Counter[str] = Counter()
         self.sends_by_number: Counter[str] = Counter()
+        #: When (epoch seconds) each TS-1060 was answered.
+        self.rate_limited_at: list[float] = []
         self.next_sms_id = FIRST_SMS_ID
         self.next_user_id = FIRST_USER_ID
         self._add_default_accounts()
@@ -241,6 +243,7 @@ class State:
                 "connections": self.connections_opened,
                 "requests_by_number": dict(self.requests_by_number),
                 "sends_by_number": dict(self.sends_by_number),
+                "rate_limited_at": list(self.rate_limited_at),
             }
 
 
