@@ -162,6 +162,9 @@ class Settings:
     SENDING_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
     QUEUED_TIMEOUT = Setting(600.0, float, POSITIVE_NUMBER)
     STATUS_BATCH_SIZE = Setting(100, int, POSITIVE_INTEGER)
+    STATUS_MAX_AGE = Setting[float](259_200, float, POSITIVE_NUMBER)
+    STATUS_RECHECK_INTERVAL = Setting[float](600, float, POSITIVE_NUMBER)
+    STATUS_LOOKUP_RATE = Setting(600, int, POSITIVE_INTEGER)
     # One-time codes
     OTP_MODE = Setting("local", str, _one_of("local", "provider"))
     OTP_LENGTH = Setting(6, int, _otp(_between(4, 10), "between 4 and 10 digits"))
