@@ -22,7 +22,7 @@ help:
 	@echo "make test-e2e  browser tests on Django 6.1 and 5.2 (Playwright driving /usr/bin/chromium)"
 	@echo "make screenshots  refresh docs/screenshots/ from a browser-test run (Django 6.1, 1,280 px)"
 	@echo "make reliability  the reliability and security suite at full counts, with figures"
-	@echo "make bench  benchmarks B1-B9 on PostgreSQL, Redis (BENCH_ARGS=--quick: small sizes)"
+	@echo "make bench  benchmarks B1-B10 on PostgreSQL, Redis (BENCH_ARGS=--quick: small sizes)"
 	@echo "make demo   the example project: site, admin and sandbox (Ctrl-C stops)"
 	@echo "make docs   the documentation site, into docs/_build/html (warnings fail)"
 	@echo "make lint   ruff check + format check + import contracts (lint-imports);  make type   mypy --strict"

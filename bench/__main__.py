@@ -4,9 +4,9 @@
 
 Runs ``bench/send.py`` (B1, B2), ``send_log.py`` (B3), ``admin.py`` (B4),
 ``otp.py`` (B5), ``queue.py`` (B6, B7), ``sandbox_capacity.py`` (B8) and
-``campaign.py`` (B9) in that order from the repository root, streaming their
-output. The summary repeats every line with a ratio or a target, with the
-machine and the total wall time.
+``campaign.py`` (B9) and ``rollups.py`` (B10) in that order from the repository
+root, streaming their output. The summary repeats every line with a ratio or a
+target, with the machine and the total wall time.
 
 Targets are reported, never enforced: the exit status is non-zero only when a
 benchmark itself fails.
@@ -41,6 +41,7 @@ BENCHMARKS = [
     Benchmark(("B6", "B7"), "bench/queue.py"),
     Benchmark(("B8",), "bench/sandbox_capacity.py"),
     Benchmark(("B9",), "bench/campaign.py"),
+    Benchmark(("B10",), "bench/rollups.py"),
 ]
 KNOWN = [number for benchmark in BENCHMARKS for number in benchmark.numbers]
 

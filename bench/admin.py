@@ -40,7 +40,12 @@ PAGES = {
     "deep page": {"p": "DEEP"},
 }
 
-# Rows spread over a year, with realistic mixes of status, category and operator.
+#: When row ``i`` was created: one every 31 seconds back from the newest, so a
+#: million rows span a year.
+A_YEAR = "now() - (%(stop)s - i) * interval '31 seconds'"
+
+# Rows with realistic mixes of status, category and operator; CREATED is replaced
+# by an expression of ``i`` (A_YEAR by default).
 FILL = """
 INSERT INTO django_turkeysms_smslog (
     recipient, sender, body, language, segments, credits, category, content_type,
@@ -57,15 +62,19 @@ SELECT
            'delivered','sent','undelivered','failed','unknown','delivered'])[1 + i %% 12],
     'TS-1024', '', 1, 'TR',
     (ARRAY['Turkcell','Vodafone','Türk Telekom'])[1 + i %% 3],
-    now() - (%s - i) * interval '31 seconds', now() - (%s - i) * interval '31 seconds',
+    CREATED, CREATED,
     '', '{}', '{}', '', ''
-FROM generate_series(%s, %s) AS i
+FROM generate_series(%(start)s, %(last)s) AS i
 """
 
 
-def fill(start: int, stop: int) -> None:
+def fill(start: int, stop: int, created: str = A_YEAR) -> None:
+    """Rows ``start`` to ``stop - 1``, created at ``created`` (SQL of ``i``)."""
     with connection.cursor() as cursor:
-        cursor.execute(FILL, [stop, stop, start, stop - 1])
+        cursor.execute(
+            FILL.replace("CREATED", created),
+            {"start": start, "last": stop - 1, "stop": stop},
+        )
         cursor.execute("VACUUM ANALYZE django_turkeysms_smslog")
 
 

@@ -1,10 +1,18 @@
-"""Update many rows, each with its own values, in one linear-time statement.
+"""Statements Django's ORM cannot write: many rows updated in one linear-time
+statement, and counters added to in one upsert.
 
-Hand-written because Django's ``bulk_update()`` builds one ``CASE WHEN pk = …``
-branch per row for every field, which databases evaluate row by row: recording
-1,000 sent messages that way costs a million comparisons per field. PostgreSQL and SQLite (3.33+) both accept
-``WITH v(…) AS (VALUES …) UPDATE … FROM v``, which joins instead; other databases
-fall back to ``bulk_update()`` in small batches.
+:func:`update_rows` is hand-written because Django's ``bulk_update()`` builds one
+``CASE WHEN pk = …`` branch per row for every field, which databases evaluate
+row by row: recording 1,000 sent messages that way costs a million comparisons
+per field. PostgreSQL and SQLite (3.33+) both accept ``WITH v(…) AS (VALUES …)
+UPDATE … FROM v``, which joins instead; other databases fall back to
+``bulk_update()`` in small batches.
+
+:func:`add_to_rows` is hand-written because ``bulk_create(update_conflicts=True)``
+can only overwrite a column with the inserted value, never add to it (Django
+ticket #36567). PostgreSQL and SQLite (3.24+) both accept ``INSERT … ON CONFLICT
+(…) DO UPDATE SET n = table.n + excluded.n``; other databases add with an
+``UPDATE … SET n = n + %s`` per row and insert the rows that did not exist.
 """
 
 from __future__ import annotations
@@ -13,11 +21,13 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connections, models
+from django.db import IntegrityError, connections, models, transaction
+from django.db.models import F
 
 #: Stay below SQLite's default limit of 32,766 parameters per statement.
 MAX_PARAMS = 30_000
 _JOIN_VENDORS = ("postgresql", "sqlite")
+_UPSERT_VENDORS = ("postgresql", "sqlite")
 
 
 def update_rows(
@@ -110,3 +120,71 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 
 def _prep(field: Any, value: Any, connection: Any) -> Any:
     return field.get_db_prep_save(value, connection)
+
+
+def add_to_rows(
+    model: type[models.Model],
+    rows: Sequence[tuple[Mapping[str, Any], Mapping[str, int]]],
+    *,
+    using: str,
+) -> None:
+    """For each (key, amounts): add ``amounts`` to the counters of the row whose
+    unique columns equal ``key``, or insert it with ``amounts``.
+
+    One statement on PostgreSQL and SQLite; the rows are written in the order
+    given, so writers that sort them take their locks in the same order.
+    """
+    if not rows:
+        return
+    connection = connections[using]
+    if connection.vendor not in _UPSERT_VENDORS:
+        for key, amounts in rows:
+            _add_to_row(model, key, amounts, using)
+        return
+    sql, params = _upsert(model, rows, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _upsert(
+    model: type[models.Model],
+    rows: Sequence[tuple[Mapping[str, Any], Mapping[str, int]]],
+    connection: Any,
+) -> tuple[str, list[Any]]:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    keys, amounts = list(rows[0][0]), list(rows[0][1])
+    fields = [_field(model, name) for name in [*keys, *amounts]]
+    columns = ", ".join(quote(field.column) for field in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        _prep(field, value, connection)
+        for key, amount in rows
+        for field, value in zip(fields, [*key.values(), *amount.values()], strict=True)
+    ]
+    additions = ", ".join(
+        f"{column} = {table}.{column} + excluded.{column}"
+        for column in (quote(field.column) for field in fields[len(keys) :])
+    )
+    conflict = ", ".join(quote(field.column) for field in fields[: len(keys)])
+    # Identifiers are quoted by the backend and every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(rows))}"  # noqa: S608
+    sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {additions}"
+    return sql, params
+
+
+def _add_to_row(
+    model: type[models.Model],
+    key: Mapping[str, Any],
+    amounts: Mapping[str, int],
+    using: str,
+) -> None:
+    rows = model._default_manager.using(using).filter(**key)
+    additions = {name: F(name) + amount for name, amount in amounts.items()}
+    if rows.update(**additions):
+        return
+    try:
+        with transaction.atomic(using=using):
+            model._default_manager.using(using).create(**key, **amounts)
+    except IntegrityError:  # a concurrent writer inserted it first
+        rows.update(**additions)

@@ -15,15 +15,17 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError, router
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from django_turkeysms import limits, otp
+from django_turkeysms import limits, otp, rollups
 from django_turkeysms._compat import task_backends
 from django_turkeysms.conf import DEFAULTS, conf, described
 from django_turkeysms.exceptions import InvalidRate
 from django_turkeysms.handler import sms_backends
+from django_turkeysms.models import DailyRollup
 
 #: NIST SP 800-63B-4 §3.2.2 allows 100 consecutive failures; we bound the total:
 #: at most 0.1 % success against a 6-digit code in 30 days.
@@ -532,5 +534,42 @@ def _request_warnings() -> list[CheckMessage]:
             hint=_("Add %(middleware)r to MIDDLEWARE.")
             % {"middleware": REQUEST_MIDDLEWARE},
             id="django_turkeysms.W011",
+        )
+    ]
+
+
+@register(Tags.database)
+def check_rollups(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """The daily rollups agree with the log on a sample day (:func:`rollups.drift`).
+
+    A database check: Django runs it in ``migrate`` and in ``check --database``.
+    """
+    if not databases or router.db_for_read(DailyRollup) not in databases:
+        return []
+    try:
+        difference = rollups.drift()
+    except DatabaseError:  # not migrated yet: migrate runs the checks first
+        return []
+    if difference is None:
+        return []
+    return [
+        Warning(
+            _(
+                "The daily rollups of %(day)s differ from the send log (%(statuses)s), "
+                "so the dashboard's figures are off."
+            )
+            % {
+                "day": difference.day.isoformat(),
+                "statuses": ", ".join(difference.statuses),
+            },
+            hint=_(
+                "Run manage.py turkeysms_rollups --rebuild: it counts them again "
+                "from the log."
+            ),
+            id="django_turkeysms.W013",
         )
     ]

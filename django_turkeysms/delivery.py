@@ -10,6 +10,11 @@
 3. **record** the outcomes with one UPDATE per outcome group — SENT rows in one
    ``bulk_update`` — so the number of statements does not grow with the rows.
 
+The claim and the record each change the daily rollups in their own transaction
+(:mod:`~django_turkeysms.rollups`): one more statement for the claim, two for
+the record (the claimed rows are locked and read first: a row the sweeper gave
+up on meanwhile is no longer SENDING).
+
 Outcomes follow the error's retry class: SENT; FAILED (permanent); back to
 QUEUED with a capped, fully jittered exponential backoff (transient — the
 provider never processed the request); UNKNOWN (ambiguous — it may have been
@@ -30,9 +35,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from django_turkeysms import rollups
 from django_turkeysms._bulk import update_rows
 from django_turkeysms.backends.base import BaseSmsBackend, Outcome, Transmit, send_all
 from django_turkeysms.conf import conf
@@ -47,6 +54,7 @@ from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import PreparedSms, SendResult, SmsStatus
 from django_turkeysms.models import REDACTED, SmsLog
 from django_turkeysms.signals import sms_failed, sms_sent
+from django_turkeysms.transactions import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -83,27 +91,34 @@ def deliver(
 
 def _claim(log_ids: Sequence[int], token: uuid.UUID, now: datetime) -> list[SmsLog]:
     """Compare-and-set QUEUED → SENDING; return the rows this token won."""
-    updated = (
-        SmsLog.objects.filter(pk__in=list(log_ids))
-        .due(now)
-        .update(
-            status=SmsStatus.SENDING,
-            claim=token,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
+    with transaction.atomic(savepoint=False):
+        updated = (
+            SmsLog.objects.filter(pk__in=list(log_ids))
+            .due(now)
+            .update(
+                status=SmsStatus.SENDING,
+                claim=token,
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
         )
-    )
-    if not updated:
-        return []
-    return list(SmsLog.objects.filter(claim=token).order_by("pk"))
+        if not updated:
+            return []
+        claimed = list(SmsLog.objects.filter(claim=token).order_by("pk"))
+        rollups.moved(claimed, SmsStatus.QUEUED)
+    return claimed
 
 
 def _release(rows: list[SmsLog]) -> None:
     """Give claimed rows back untouched (their backend cannot even be built)."""
-    SmsLog.objects.filter(
-        pk__in=[row.pk for row in rows], status=SmsStatus.SENDING
-    ).update(
-        status=SmsStatus.QUEUED, claim=None, claimed_at=None, attempts=F("attempts") - 1
+    rollups.update(
+        SmsLog.objects.filter(
+            pk__in=[row.pk for row in rows], status=SmsStatus.SENDING
+        ),
+        status=SmsStatus.QUEUED,
+        claim=None,
+        claimed_at=None,
+        attempts=F("attempts") - 1,
     )
 
 
@@ -176,14 +191,21 @@ def _record(
 ) -> None:
     groups = _group(rows, outcomes)
     now = timezone.now()
-    _record_sent(groups.sent, token, now)
-    for (code, message), failed in groups.failed.items():
-        _finish(failed, token, SmsStatus.FAILED, code, message)
-    for (code, message), unknown in groups.unknown.items():
-        _finish(unknown, token, SmsStatus.UNKNOWN, code, message)
-    _schedule_retry(groups.retry, token, now)
-    for (code, message), deferred in groups.deferred.items():
-        _defer(deferred, token, now, code or "LOCAL-PACED", message)
+    with write_transaction(SmsLog, savepoint=False):
+        # Every row this token still holds is written below, whatever its
+        # status now (the sweeper may have given up on it): lock them and
+        # count them again as written.
+        before = rollups.lock(SmsLog.objects.filter(claim=token))
+        _record_sent(groups.sent, token, now)
+        for (code, message), failed in groups.failed.items():
+            _finish(failed, token, SmsStatus.FAILED, code, message)
+        for (code, message), unknown in groups.unknown.items():
+            _finish(unknown, token, SmsStatus.UNKNOWN, code, message)
+        _schedule_retry(groups.retry, token, now)
+        for (code, message), deferred in groups.deferred.items():
+            _defer(deferred, token, now, code or "LOCAL-PACED", message)
+        after = [rollups.counted(row) for row in rows if row.pk in before]
+        rollups.apply(before.values(), after)
     _signal(rows, outcomes)
 
 

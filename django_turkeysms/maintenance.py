@@ -1,28 +1,39 @@
 """Keeping the send log current: due retries, delivery statuses, stuck and lost rows.
 
-Run from a periodic job: :func:`retry_due` in synchronous mode, :func:`refresh_status`
+Run from a periodic job: :func:`retry_due` in synchronous mode, :func:`refresh_due`
 for delivery reports, :func:`sweep` for rows a crashed worker left in SENDING (the
 ``sweep_stuck`` task runs it, and re-enqueues rows whose task was lost:
 :func:`~.tasks.requeue_lost`).
+
+Delivery reports follow one policy, :func:`refresh_due`, for the
+``refresh_statuses`` task, ``turkeysms_status`` and the dashboard: sent messages
+newest first; none looked up twice within ``STATUS_RECHECK_INTERVAL``; none
+older than ``STATUS_MAX_AGE``. Every lookup waits for its turn
+(:func:`wait_for_lookup`) and is counted for the lookups-per-minute figure.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Q
 from django.utils import timezone
 
+from django_turkeysms import rollups
 from django_turkeysms.backends.base import BaseSmsBackend
 from django_turkeysms.conf import conf
 from django_turkeysms.delivery import deliver
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import DeliveryState, SmsStatus
-from django_turkeysms.models import SmsLog
+from django_turkeysms.models import REDACTED, SmsLog, SmsLogQuerySet
 from django_turkeysms.signals import sms_status_changed
 
 logger = logging.getLogger(__name__)
@@ -55,6 +66,98 @@ def deliver_due(*, limit: int = 1000, now: datetime | None = None) -> list[SmsLo
     return deliver(ids, now=now) if ids else []
 
 
+# -- delivery reports: the policy --------------------------------------------------
+
+
+def due_for_lookup(now: datetime | None = None) -> SmsLogQuerySet:
+    """Sent rows to look up: with a provider id, younger than ``STATUS_MAX_AGE``
+    and not looked up in the last ``STATUS_RECHECK_INTERVAL``.
+
+    Older rows are not looked up any more: their status is final for practical
+    purposes.
+    """
+    now = now or timezone.now()
+    checked_before = now - timedelta(seconds=conf.STATUS_RECHECK_INTERVAL)
+    return (
+        SmsLog.objects.awaiting_report()
+        .filter(created_at__gte=now - timedelta(seconds=conf.STATUS_MAX_AGE))
+        .filter(
+            Q(status_checked_at__isnull=True) | Q(status_checked_at__lt=checked_before)
+        )
+    )
+
+
+def backlog(now: datetime | None = None) -> int:
+    """Sent messages younger than ``STATUS_MAX_AGE`` still awaiting a delivery
+    report, looked up lately or not."""
+    now = now or timezone.now()
+    young = now - timedelta(seconds=conf.STATUS_MAX_AGE)
+    return SmsLog.objects.awaiting_report().filter(created_at__gte=young).count()
+
+
+def refresh_due(
+    *, limit: int | None = None, since: timedelta | None = None
+) -> Iterator[dict[str, int]]:
+    """Look up the rows :func:`due_for_lookup` finds, newest first, a batch of
+    ``STATUS_BATCH_SIZE`` at a time; yields the counts of each batch.
+
+    Stop at any time by not asking for the next batch. Each batch is taken by
+    marking it looked up before its lookups, so two runs at once never look up
+    the same message, and a run started again repeats nothing: what was looked
+    up (or taken by a run that stopped in the middle of a batch) is due again
+    only after ``STATUS_RECHECK_INTERVAL``. ``since`` narrows it to the rows
+    created in that window; ``limit`` caps the lookups.
+    """
+    after: tuple[datetime, int] | None = None
+    left = limit
+    while left is None or left > 0:
+        size = (
+            conf.STATUS_BATCH_SIZE
+            if left is None
+            else min(left, conf.STATUS_BATCH_SIZE)
+        )
+        batch = _take(after, size, since)
+        if not batch:
+            return
+        after = (batch[-1].created_at, batch[-1].pk)
+        if left is not None:
+            left -= len(batch)
+        yield refresh_status(batch)
+
+
+def _take(
+    after: tuple[datetime, int] | None, size: int, since: timedelta | None
+) -> list[SmsLog]:
+    """The next ``size`` due rows older than ``after``, marked as looked up now;
+    rows another run took meanwhile are left to it."""
+    now = timezone.now()
+    due = due_for_lookup(now)
+    if since is not None:
+        due = due.filter(created_at__gte=now - since)
+    if after is not None:
+        due = due.filter(
+            Q(created_at__lt=after[0]) | Q(created_at=after[0], pk__lt=after[1])
+        )
+    newest = ("-created_at", "-pk")
+    ids = list(due.order_by(*newest).values_list("pk", flat=True)[:size])
+    if not ids:
+        return []
+    due_for_lookup(now).filter(pk__in=ids).update(status_checked_at=now)
+    taken = SmsLog.objects.filter(pk__in=ids, status_checked_at=now)
+    return list(taken.order_by(*newest))
+
+
+def refresh_totals(batches: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The counts of every batch of :func:`refresh_due`, added up."""
+    totals: Counter[str] = Counter()
+    for counts in batches:
+        totals.update(counts)
+    return dict(totals)
+
+
+# -- delivery reports: the lookups -----------------------------------------------------
+
+
 def refresh_status(
     logs: Iterable[SmsLog], *, now: datetime | None = None
 ) -> dict[str, int]:
@@ -72,6 +175,8 @@ def refresh_status(
 def _refresh_one(row: SmsLog, backend: BaseSmsBackend, now: datetime) -> str:
     if not row.provider_id or not backend.supports_status_lookup:
         return "skipped"
+    wait_for_lookup(row.backend)
+    count_lookup()
     try:
         result = backend.get_status(row.provider_id)
     except TurkeySmsError as exc:
@@ -94,16 +199,111 @@ def _transition(
     sources = _STATUS_SOURCES.get(target, ())
     if target == SmsStatus.DELIVERED:
         changes["delivered_at"] = now
-    updated = SmsLog.objects.filter(pk=row.pk, status__in=sources).update(
-        status=target, **changes
+    before = rollups.update(
+        SmsLog.objects.filter(pk=row.pk, status__in=sources), status=target, **changes
     )
-    if not updated:
+    if not before:
         return False
-    old = row.status
+    old = before[row.pk].status
     for field, value in {"status": target, **changes}.items():
         setattr(row, field, value)
     sms_status_changed.send(sender=SmsLog, log=row, old_status=old, new_status=target)
     return True
+
+
+# -- pacing ----------------------------------------------------------------------------
+
+
+class _Bucket:
+    """A token bucket of one process: at most ``rate`` lookups in any minute,
+    one second's worth of them at once, the others spaced evenly.
+
+    Hand-written as a stopgap: the fleet-wide pacing of the delivery core (the
+    cache-backed limiter of issue 17) replaces it in :func:`wait_for_lookup`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens = 0.0
+        self._at: float | None = None
+
+    def delay(self, rate: int, now: float) -> float:
+        """Take a token at ``now`` (monotonic seconds); how long to wait for it."""
+        burst = max(rate // 60, 1)
+        per_second = max(rate - burst, 1) / 60
+        with self._lock:
+            if self._at is None:
+                self._tokens, self._at = float(burst), now
+            elapsed = max(now - self._at, 0.0)
+            self._tokens = min(float(burst), self._tokens + elapsed * per_second)
+            self._at = now
+            self._tokens -= 1
+            return max(-self._tokens / per_second, 0.0)
+
+
+_lookups = _Bucket()
+
+
+def wait_for_lookup(alias: str) -> None:
+    """Wait until a status lookup through backend ``alias`` may go out.
+
+    Every lookup calls this first. For now it keeps each process within
+    ``STATUS_LOOKUP_RATE`` lookups a minute; with fleet-wide pacing it waits for
+    a slot of the backend's shared rate instead.
+    """
+    delay = _lookups.delay(conf.STATUS_LOOKUP_RATE, time.monotonic())
+    if delay:
+        time.sleep(delay)
+
+
+#: The cache key of the lookups counted in one minute (minutes since the epoch).
+LOOKUPS_KEY = "turkeysms:lookups:{minute}"
+
+
+def count_lookup(now: float | None = None) -> None:
+    """Count one status lookup in this minute's counter, in the default cache
+    (shared by every process when it is Redis or Memcached)."""
+    key = LOOKUPS_KEY.format(minute=int((now or time.time()) // 60))
+    try:
+        cache.add(key, 0, timeout=3600)
+        cache.incr(key)
+    except Exception:  # a figure for the dashboard: never worth a failed lookup
+        logger.warning("Could not count a status lookup in the cache.", exc_info=True)
+
+
+def lookups_per_minute(minutes: int = 5, now: float | None = None) -> float:
+    """Status lookups per minute over the last ``minutes`` whole minutes."""
+    current = int((now or time.time()) // 60)
+    keys = [LOOKUPS_KEY.format(minute=current - n) for n in range(1, minutes + 1)]
+    try:
+        counted = cache.get_many(keys)
+    except Exception:  # the dashboard shows a dash rather than an error page
+        logger.warning("Could not read the status lookup counts.", exc_info=True)
+        return 0.0
+    return sum(int(value) for value in counted.values()) / minutes
+
+
+# -- retries and the sweeper -------------------------------------------------------------
+
+#: The statuses a message can be sent again from by hand (the admin's retry).
+RETRYABLE = (SmsStatus.FAILED, SmsStatus.UNKNOWN)
+
+
+def queue_again(ids: Sequence[int], *, note: str) -> list[int]:
+    """Put the failed and unknown rows among ``ids`` whose text is stored back in
+    the queue, with ``note`` as their result message; the ids queued.
+
+    The caller hands them to delivery (:func:`~.sending.dispatch`).
+    """
+    rows = SmsLog.objects.filter(pk__in=list(ids), status__in=RETRYABLE)
+    queued = rollups.update(
+        rows.exclude(body=REDACTED),
+        status=SmsStatus.QUEUED,
+        claim=None,
+        next_attempt_at=None,
+        result_message=note[:255],
+    )
+    return sorted(queued)
 
 
 def sweep(*, now: datetime | None = None) -> dict[str, int]:
@@ -115,23 +315,28 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     stuck = SmsLog.objects.stuck_sending(timedelta(seconds=conf.SENDING_TIMEOUT), now)
     with_id = list(stuck.exclude(provider_id=""))
-    SmsLog.objects.filter(
-        pk__in=[row.pk for row in with_id], status=SmsStatus.SENDING
-    ).update(status=SmsStatus.UNKNOWN)
+    rollups.update(
+        SmsLog.objects.filter(
+            pk__in=[row.pk for row in with_id], status=SmsStatus.SENDING
+        ),
+        status=SmsStatus.UNKNOWN,
+    )
     for row in with_id:
         row.status = SmsStatus.UNKNOWN
     refresh_status(with_id, now=now)
-    unknown = stuck.filter(provider_id="").update(
+    unknown = rollups.update(
+        stuck.filter(provider_id=""),
         status=SmsStatus.UNKNOWN,
         result_code="LOCAL-INTERRUPTED",
         result_message="Interrupted while sending; the SMS may have been sent.",
     )
-    return {"reconciled": len(with_id), "unknown": unknown}
+    return {"reconciled": len(with_id), "unknown": len(unknown)}
 
 
 def rows_to_refresh(ids: Sequence[int] | None) -> list[SmsLog]:
-    """The rows to look up: ``ids``, or the oldest batch awaiting a delivery report."""
-    rows = SmsLog.objects.awaiting_report()
+    """The rows to look up: ``ids`` among those awaiting a delivery report, or
+    the first batch :func:`refresh_due` would take (without taking it)."""
     if ids is not None:
-        return list(rows.filter(pk__in=list(ids)))
-    return list(rows.order_by("status_checked_at", "pk")[: conf.STATUS_BATCH_SIZE])
+        return list(SmsLog.objects.awaiting_report().filter(pk__in=list(ids)))
+    newest = due_for_lookup().order_by("-created_at", "-pk")
+    return list(newest[: conf.STATUS_BATCH_SIZE])

@@ -150,6 +150,35 @@ class SmsLog(models.Model):
         }
 
 
+class DailyRollup(models.Model):
+    """Messages and credits of one day and one status of the send log.
+
+    What the dashboard reads instead of grouping a month of the log. The days
+    are dates in ``TIME_ZONE``. Every write of the package keeps these rows
+    exact, in the transaction that changes the log
+    (:mod:`django_turkeysms.rollups`); ``turkeysms_rollups --rebuild`` counts
+    them again from the log after writes made around the package.
+    """
+
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=16, choices=SmsStatus.choices)
+    messages = models.BigIntegerField(_("messages"), default=0)
+    credits = models.BigIntegerField(_("credits charged"), default=0)
+
+    class Meta:
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        ordering = ["day", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "status"], name="turkeysms_rollup_day_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.status}: {self.messages}"
+
+
 class SmsDashboardLink(SmsLog):
     """The dashboard's entry in the admin index (the index lists models only)."""
 

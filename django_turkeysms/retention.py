@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
+from django_turkeysms import rollups
 from django_turkeysms.message import SmsStatus
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
 
@@ -66,7 +67,16 @@ def delete(queryset: models.QuerySet[M]) -> int:
     )
 
 
+def delete_logs(queryset: models.QuerySet[SmsLog]) -> int:
+    """Delete log rows in batches, each taken off the daily rollups with it."""
+    return sum(
+        rollups.delete(queryset.filter(pk__in=ids)) for ids in id_batches(queryset)
+    )
+
+
 def anonymise_rows(queryset: models.QuerySet[SmsLog]) -> int:
+    """Blank the personal data of log rows. The rollups count days, statuses and
+    credits, none of which changes: they stay as they are."""
     return sum(
         queryset.filter(pk__in=ids).update(**ANONYMOUS) for ids in id_batches(queryset)
     )
@@ -80,4 +90,4 @@ def cleanup(cutoff: datetime, *, anonymise: bool, dry_run: bool) -> tuple[int, i
         return logs.count(), otps.count()
     if anonymise:
         return anonymise_rows(logs), delete(otps)
-    return delete(logs), delete(otps)
+    return delete_logs(logs), delete(otps)

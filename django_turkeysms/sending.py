@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from django_turkeysms import rollups
 from django_turkeysms.backends.base import Transmit
 from django_turkeysms.conf import conf
 from django_turkeysms.delivery import deliver
@@ -139,19 +140,22 @@ def _log(validated: ValidatedMessage) -> tuple[list[SmsLog], bool]:
 
 
 def _create_rows(validated: ValidatedMessage, batch: uuid.UUID) -> list[SmsLog] | None:
-    """One row per recipient, in one bulk INSERT; None if the key was taken meanwhile."""
+    """One row per recipient, in one bulk INSERT counted in the daily rollups in
+    the same transaction; None if the key was taken meanwhile."""
     rows = [
         _new_row(validated, e164, region, batch)
         for e164, region in validated.recipients.items()
     ]
-    if not validated.message.idempotency_key:
-        created = SmsLog.objects.bulk_create(rows, batch_size=1000)
-    else:
-        try:
-            with transaction.atomic():
-                created = SmsLog.objects.bulk_create(rows, batch_size=1000)
-        except IntegrityError:  # the key's unique constraint: a concurrent twin won
-            return None
+    # A savepoint only where a unique key may be refused and the caller goes on.
+    keyed = bool(validated.message.idempotency_key)
+    try:
+        with transaction.atomic(savepoint=keyed):
+            created = SmsLog.objects.bulk_create(rows, batch_size=1000)
+            rollups.add(created)
+    except IntegrityError:  # the key's unique constraint: a concurrent twin won
+        if not keyed:
+            raise
+        return None
     if any(row.pk is None for row in created):  # databases without RETURNING
         return list(SmsLog.objects.filter(batch=batch).order_by("pk"))
     return created

@@ -127,8 +127,13 @@ def deliver_sms(log_ids: list[int]) -> int:
 
 @task
 def refresh_statuses(log_ids: list[int] | None = None) -> dict[str, int]:
-    """Look up delivery statuses of the given rows, or of a batch awaiting a report."""
-    return maintenance.refresh_status(maintenance.rows_to_refresh(log_ids))
+    """Look up delivery statuses of the given rows; without any, a minute's worth
+    (``STATUS_LOOKUP_RATE``) of the due ones, newest first
+    (:func:`~.maintenance.refresh_due`). Schedule it every minute."""
+    if log_ids is not None:
+        return maintenance.refresh_status(maintenance.rows_to_refresh(log_ids))
+    due = maintenance.refresh_due(limit=conf.STATUS_LOOKUP_RATE)
+    return maintenance.refresh_totals(due)
 
 
 @task

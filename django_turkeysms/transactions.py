@@ -9,8 +9,14 @@ from django.db import models, router, transaction
 
 
 @contextmanager
-def write_transaction(model: type[models.Model]) -> Iterator[None]:
+def write_transaction(
+    model: type[models.Model], *, savepoint: bool = True
+) -> Iterator[None]:
     """``transaction.atomic()`` for a block that locks rows of ``model`` and writes.
+
+    ``savepoint=False``: inside a caller's transaction, an error in the block
+    fails the whole transaction (no SAVEPOINT statements), for blocks that no
+    caller recovers from part-way.
 
     On PostgreSQL and the others ``select_for_update()`` inside the block does the
     locking. SQLite has no row locks and starts every transaction as a reader; a
@@ -20,7 +26,7 @@ def write_transaction(model: type[models.Model]) -> Iterator[None]:
     lock up front instead, and that one *is* waited for (the busy timeout).
     """
     using = router.db_for_write(model)
-    with transaction.atomic(using=using):
+    with transaction.atomic(using=using, savepoint=savepoint):
         connection = transaction.get_connection(using)
         if connection.vendor == "sqlite":
             table = connection.ops.quote_name(model._meta.db_table)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from django_turkeysms.admin import VerifiedPhoneAdmin
+from django_turkeysms.admin import VerifiedPhoneAdmin, dashboard
 from django_turkeysms.admin import paginator as paginators
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog, VerifiedPhone
 from tests.conftest import provider_settings
@@ -459,7 +459,9 @@ def test_dashboard_explains_and_offers_the_status_refresh(admin_client, sms_outb
         status=SmsLog.Status.SENT, created_at=timezone.now() - timedelta(days=40)
     )
     page = admin_client.get(DASHBOARD).content.decode()
-    assert "2 messages of the last 30 days are still “Sent”" in page
+    since = dashboard.lookup_since()
+    assert f"About 2 messages sent since {since.day} {since:%b} await" in page
+    assert "Status lookups over the last five minutes: 0 a minute." in page
     assert 'id="refresh-statuses"' in page and "csrfmiddlewaretoken" in page
     response = admin_client.post(DASHBOARD, follow=True)
     assert "Looked up 2 messages (Delivered: 2)." in response.content.decode()
@@ -467,7 +469,7 @@ def test_dashboard_explains_and_offers_the_status_refresh(admin_client, sms_outb
         row.refresh_from_db()
         assert row.status == SmsLog.Status.DELIVERED
     old.refresh_from_db()
-    assert old.status == SmsLog.Status.SENT  # outside the dashboard's window
+    assert old.status == SmsLog.Status.SENT  # older than STATUS_MAX_AGE
     assert 'id="refresh-statuses"' not in response.content.decode()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -22,25 +23,52 @@ def run(*args):
     return out.getvalue()
 
 
+LOOKED_UP = re.compile(
+    r"^Looked up (?P<count>\d+) messages? in \d+\.\d s \([\d,]+ a minute\)(?P<rest>.*)$"
+)
+
+
+def looked_up(output):
+    """(count, the outcome summary, the backlog line) of a refresh's output."""
+    first, backlog, *rest = output.splitlines()
+    match = LOOKED_UP.match(first)
+    assert match, first
+    return int(match["count"]), match["rest"], backlog, rest
+
+
 def test_refreshes_sent_messages_in_batches(settings):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_BATCH_SIZE": 2}
     SmsLogFactory.create_batch(5)
     SmsLogFactory(status=SmsLog.Status.DELIVERED)
-    assert run() == "Looked up 5 message(s): 5 delivered.\n"
+    count, outcome, backlog, rest = looked_up(run())
+    assert (count, outcome, rest) == (5, ": 5 delivered.", [])
+    assert backlog == (
+        "Backlog: 0 sent messages younger than 72 h await their delivery report."
+    )
     assert SmsLog.objects.filter(status=SmsLog.Status.DELIVERED).count() == 6
 
 
 def test_since_and_limit():
-    SmsLogFactory(created_at=timezone.now() - timedelta(days=10))
+    SmsLogFactory(created_at=timezone.now() - timedelta(days=2))
     SmsLogFactory.create_batch(3)
-    assert (
-        run("--since", "7d", "--limit", "2") == "Looked up 2 message(s): 2 delivered.\n"
-    )
-    assert run("--since", "7d") == "Looked up 1 message(s): 1 delivered.\n"
+    assert looked_up(run("--since", "1d", "--limit", "2"))[:2] == (2, ": 2 delivered.")
+    assert looked_up(run("--since", "1d"))[:2] == (1, ": 1 delivered.")
+    assert looked_up(run())[:2] == (1, ": 1 delivered.")
 
 
 def test_nothing_to_do():
-    assert run() == "Looked up 0 message(s).\n"
+    assert looked_up(run())[:2] == (0, ".")
+
+
+def test_the_backlog_counts_sent_messages_young_enough_to_look_up(settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_MAX_AGE": 3600}
+    SmsLogFactory(created_at=timezone.now() - timedelta(minutes=30))
+    SmsLogFactory(created_at=timezone.now() - timedelta(hours=2))
+    SmsLogFactory(provider_id="")  # nothing to look up with
+    out = run("--limit", "0")
+    assert looked_up(out)[2] == (
+        "Backlog: 1 sent message younger than 1 h awaits its delivery report."
+    )
 
 
 def test_sweep():

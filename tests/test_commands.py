@@ -611,6 +611,7 @@ def test_cleanup_in_batches(monkeypatch):
 def test_cleanup_formats_thousands(monkeypatch):
     SmsLogFactory.create_batch(3, created_at=days_ago(3))
     monkeypatch.setattr(retention, "delete", lambda queryset: 1234)
+    monkeypatch.setattr(retention, "delete_logs", lambda queryset: 1234)
     assert run("turkeysms_cleanup", "--older-than", "1d") == (
         "Deleted 1,234 SMS log rows and 1,234 OTP challenges.\n"
     )

@@ -180,7 +180,9 @@ def test_dashboard_charts_render(admin_user_in_browser, site):
     box = page.locator("#chart-status").bounding_box()
     assert box and box["width"] > 300 and box["height"] > 50
     # Today's messages are still "sent": the page says why, and looks them up.
-    expect(page.locator("#awaiting-report")).to_contain_text("still “Sent”")
+    expect(page.locator("#awaiting-report")).to_contain_text(
+        "await their delivery report"
+    )
     page.click("#refresh-statuses")
     expect(page.locator(".messagelist")).to_contain_text("Looked up")
 

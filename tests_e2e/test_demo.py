@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import run_demo
 
+from django_turkeysms import rollups
 from django_turkeysms.admin.dashboard import daily_stats
 from django_turkeysms.models import SmsLog
 from example_project.sample_data import (
@@ -118,5 +119,7 @@ def test_sample_data_is_marked_and_fills_thirty_days():
     assert all(day.total for day in daily_stats())
     assert replace_sample_data() == count  # replaced, not added
     assert SmsLog.objects.filter(tag=SAMPLE_TAG).count() == count
+    assert rollups.differences() == []  # counted as the app counts its rows
     remove_sample_data()
     assert list(SmsLog.objects.all()) == [real]
+    assert rollups.differences() == []

@@ -1,7 +1,10 @@
 """The admin dashboard's numbers and charts: the last 30 days of the send log.
 
-Charts are plain inline SVG built from these numbers (nothing loaded from a CDN):
-the template draws the rectangles and polylines computed here.
+The numbers come from the daily rollups (:mod:`django_turkeysms.rollups`), a few
+rows per day, never from the log itself: the page costs the same at a thousand
+messages and at a million. Charts are plain inline SVG built from these numbers
+(nothing loaded from a CDN): the template draws the rectangles and polylines
+computed here.
 """
 
 from __future__ import annotations
@@ -11,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from django_turkeysms import rollups
+from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import TurkeySmsError
 from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import Balance, SmsStatus
-from django_turkeysms.models import SmsLog
 
 #: Chart colours per status (stacked bottom to top in this order).
 STATUS_COLOURS: dict[SmsStatus, str] = {
@@ -34,6 +36,8 @@ STATUS_COLOURS: dict[SmsStatus, str] = {
 }
 CREDIT_COLOUR = "#607d8b"
 BALANCE_CACHE_SECONDS = 60
+DRIFT_CACHE_KEY = "turkeysms:rollups:drift"
+DRIFT_CACHE_SECONDS = 900
 
 
 @dataclass
@@ -57,28 +61,45 @@ class Day:
 
 
 def daily_stats(days: int = 30, now: datetime | None = None) -> list[Day]:
-    """Messages by status and credits per day, oldest first, empty days included."""
-    today = timezone.localdate(now or timezone.now())
+    """Messages by status and credits per day, oldest first, empty days included.
+
+    Days are dates in ``TIME_ZONE``, read from the daily rollups.
+    """
+    today = rollups.today(now)
     start = today - timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.combine(start, datetime.min.time()))
-    rows = (
-        SmsLog.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day", "status")
-        .annotate(n=Count("id"), credits=Coalesce(Sum("credits"), 0))
-        .order_by()
-    )
     by_day = {
         start + timedelta(days=n): Day(day=start + timedelta(days=n))
         for n in range(days)
     }
-    for row in rows:
-        entry = by_day.get(row["day"])
-        if entry is None:  # created "tomorrow" by a clock ahead of ours
-            continue
-        entry.counts[row["status"]] = row["n"]
-        entry.credits += row["credits"]
+    for day, status, messages, credits in rollups.between(start, today):
+        entry = by_day[day]
+        entry.counts[status] = messages
+        entry.credits += credits
     return list(by_day.values())
+
+
+def lookup_since(now: datetime | None = None) -> date:
+    """The first day status lookups still reach (``STATUS_MAX_AGE``)."""
+    oldest = (now or timezone.now()) - timedelta(seconds=conf.STATUS_MAX_AGE)
+    return rollups.day_of(oldest)
+
+
+def awaiting_report(days: list[Day], now: datetime | None = None) -> int:
+    """About how many messages still await a delivery report: those "Sent" on the
+    days that status lookups still reach, the first of them whole."""
+    first = lookup_since(now)
+    return sum(day.counts.get(SmsStatus.SENT, 0) for day in days if day.day >= first)
+
+
+def cached_drift() -> rollups.Difference | None:
+    """:func:`~django_turkeysms.rollups.drift`, looked for at most every
+    ``DRIFT_CACHE_SECONDS`` (it recounts one day of the log)."""
+    found = cache.get(DRIFT_CACHE_KEY)
+    if isinstance(found, tuple):
+        return found[0]  # type: ignore[no-any-return]
+    difference = rollups.drift()
+    cache.set(DRIFT_CACHE_KEY, (difference,), DRIFT_CACHE_SECONDS)
+    return difference
 
 
 def total_of(days: list[Day]) -> Day:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -20,12 +19,11 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from django_turkeysms import _compat, sending, validation
+from django_turkeysms import _compat, maintenance, sending, validation
 from django_turkeysms.admin import dashboard
 from django_turkeysms.admin.filters import configured_senders
 from django_turkeysms.conf import conf
@@ -42,7 +40,6 @@ from django_turkeysms.exceptions import (
 )
 from django_turkeysms.maintenance import refresh_status
 from django_turkeysms.message import Category, SmsStatus
-from django_turkeysms.models import SmsLog
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -311,13 +308,26 @@ class DashboardView(_AdminPageMixin, TemplateView):
             ],
             total=whole.total,
             credits=whole.credits,
-            awaiting=whole.counts.get(SmsStatus.SENT, 0),
+            awaiting=dashboard.awaiting_report(days),
+            lookup_since=dashboard.lookup_since(),
+            lookups_per_minute=round(maintenance.lookups_per_minute()),
             delivery_rate=None if rate is None else 100 * rate,
+            drift=dashboard.cached_drift(),
         )
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        since = timezone.now() - timedelta(days=self.days)
-        awaiting = SmsLog.objects.awaiting_report().filter(created_at__gte=since)
-        refresh_and_report(self.admin, request, awaiting)
+        """One batch of the status refresh: the newest messages due a lookup."""
+        limit = conf.STATUS_BATCH_SIZE
+        counts = maintenance.refresh_totals(maintenance.refresh_due(limit=limit))
+        looked_up = sum(counts.values())
+        text = ngettext(
+            "Looked up %(count)d message (%(summary)s).",
+            "Looked up %(count)d messages (%(summary)s).",
+            looked_up,
+        )
+        summary = status_summary(counts) or "—"
+        self.admin.message_user(
+            request, text % {"count": looked_up, "summary": summary}
+        )
         return HttpResponseRedirect(request.path)

@@ -35,7 +35,7 @@ from django_turkeysms.admin.permissions import ReadOnly
 from django_turkeysms.conf import conf
 from django_turkeysms.encoding import SmsLang
 from django_turkeysms.exceptions import InvalidPhoneNumber
-from django_turkeysms.maintenance import refresh_status
+from django_turkeysms.maintenance import RETRYABLE, queue_again, refresh_status
 from django_turkeysms.models import (
     REDACTED,
     SendSmsLink,
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     LogAdminBase = admin.ModelAdmin[SmsLog]
 else:  # ModelAdmin is generic for type checkers only
     LogAdminBase = admin.ModelAdmin
-
-RETRYABLE = (SmsLog.Status.FAILED, SmsLog.Status.UNKNOWN)
 
 
 @admin.register(SmsLog)
@@ -265,20 +263,15 @@ class SmsLogAdmin(ReadOnly, LogAdminBase):
     def _retry(self, request: HttpRequest, rows: list[SmsLog], *, skipped: int) -> None:
         usable = [row.pk for row in rows if row.body != REDACTED]
         note = gettext("Retried from the admin by %(user)s.") % {"user": request.user}
-        SmsLog.objects.filter(pk__in=usable, status__in=RETRYABLE).update(
-            status=SmsLog.Status.QUEUED,
-            claim=None,
-            next_attempt_at=None,
-            result_message=note[:255],
-        )
-        if usable:
-            dispatch(usable)
+        queued = queue_again(usable, note=note)
+        if queued:
+            dispatch(queued)
         text = ngettext(
             "%(count)d message queued again.",
             "%(count)d messages queued again.",
-            len(usable),
+            len(queued),
         )
-        self.message_user(request, text % {"count": len(usable)})
+        self.message_user(request, text % {"count": len(queued)})
         not_stored = len(rows) - len(usable)
         warnings = [
             ngettext(

@@ -1,7 +1,8 @@
 """Property-based fuzzing of the pure parts: the provider's wire format, the
 client's response handling, phone numbers and SMS encoding.
 
-Every property test in the suite lives here. None sets ``max_examples``: the
+The property tests of the pure parts live here (the daily rollups' is in
+``test_rollups.py``). None sets ``max_examples``: the
 hypothesis profile loaded by ``tests/conftest.py`` decides (300 examples, or
 10,000 with ``TURKEYSMS_RELIABILITY_LONG`` set). Each test counts the examples it
 actually ran in the figures printed after the run (:mod:`tests.figures`).
