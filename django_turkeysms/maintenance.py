@@ -8,14 +8,14 @@ for delivery reports, :func:`sweep` for rows a crashed worker left in SENDING (t
 Delivery reports follow one policy, :func:`refresh_due`, for the
 ``refresh_statuses`` task, ``turkeysms_status`` and the dashboard: sent messages
 newest first; none looked up twice within ``STATUS_RECHECK_INTERVAL``; none
-older than ``STATUS_MAX_AGE``. Every lookup waits for its turn
-(:func:`wait_for_lookup`) and is counted for the lookups-per-minute figure.
+older than ``STATUS_MAX_AGE``. Every lookup waits for a slot of the fleet's
+schedule (:func:`.pacing.wait_for_lookup`) and is counted for the
+lookups-per-minute figure.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,11 +26,16 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from django_turkeysms import rollups
+from django_turkeysms import pacing, rollups
 from django_turkeysms.backends.base import BaseSmsBackend
 from django_turkeysms.conf import conf
 from django_turkeysms.delivery import deliver
-from django_turkeysms.exceptions import TurkeySmsError
+from django_turkeysms.exceptions import (
+    PacingUnavailable,
+    RateLimited,
+    SlotTooFar,
+    TurkeySmsError,
+)
 from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import DeliveryState, SmsStatus
 from django_turkeysms.models import REDACTED, SmsLog, SmsLogQuerySet
@@ -175,10 +180,15 @@ def refresh_status(
 def _refresh_one(row: SmsLog, backend: BaseSmsBackend, now: datetime) -> str:
     if not row.provider_id or not backend.supports_status_lookup:
         return "skipped"
-    wait_for_lookup(row.backend)
+    if not wait_for_lookup(backend):
+        return "error"
     count_lookup()
     try:
         result = backend.get_status(row.provider_id)
+    except RateLimited as exc:
+        pacing.slow_down(backend, exc.retry_after, lookups=True)
+        logger.warning("Status lookup of SMS #%s failed: %s", row.pk, exc)
+        return "error"
     except TurkeySmsError as exc:
         logger.warning("Status lookup of SMS #%s failed: %s", row.pk, exc)
         return "error"
@@ -214,46 +224,25 @@ def _transition(
 # -- pacing ----------------------------------------------------------------------------
 
 
-class _Bucket:
-    """A token bucket of one process: at most ``rate`` lookups in any minute,
-    one second's worth of them at once, the others spaced evenly.
-
-    Hand-written as a stopgap: the fleet-wide pacing of the delivery core (the
-    cache-backed limiter of issue 17) replaces it in :func:`wait_for_lookup`.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens = 0.0
-        self._at: float | None = None
-
-    def delay(self, rate: int, now: float) -> float:
-        """Take a token at ``now`` (monotonic seconds); how long to wait for it."""
-        burst = max(rate // 60, 1)
-        per_second = max(rate - burst, 1) / 60
-        with self._lock:
-            if self._at is None:
-                self._tokens, self._at = float(burst), now
-            elapsed = max(now - self._at, 0.0)
-            self._tokens = min(float(burst), self._tokens + elapsed * per_second)
-            self._at = now
-            self._tokens -= 1
-            return max(-self._tokens / per_second, 0.0)
-
-
-_lookups = _Bucket()
-
-
-def wait_for_lookup(alias: str) -> None:
-    """Wait until a status lookup through backend ``alias`` may go out.
-
-    Every lookup calls this first. For now it keeps each process within
-    ``STATUS_LOOKUP_RATE`` lookups a minute; with fleet-wide pacing it waits for
-    a slot of the backend's shared rate instead.
-    """
-    delay = _lookups.delay(conf.STATUS_LOOKUP_RATE, time.monotonic())
-    if delay:
-        time.sleep(delay)
+def wait_for_lookup(backend: BaseSmsBackend) -> bool:
+    """Wait for a slot of the lookups' schedule (:func:`.pacing.wait_for_lookup`);
+    False when the lookup must wait for a later run: the next slot is too far
+    away, or the cache failed under a backend with a ``rate`` (which fails
+    closed, as its sends do). Without a ``rate`` nobody asked for pacing, so a
+    failed cache costs the pace, not the lookup."""
+    try:
+        pacing.wait_for_lookup(backend)
+    except PacingUnavailable:
+        if backend.rate is None:
+            return True
+        logger.warning(
+            "Status lookups through %r wait for the pacing cache.", backend.alias
+        )
+        return False
+    except SlotTooFar as exc:
+        logger.warning("Status lookups through %r wait: %s", backend.alias, exc)
+        return False
+    return True
 
 
 #: The cache key of the lookups counted in one minute (minutes since the epoch).

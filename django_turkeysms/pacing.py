@@ -27,8 +27,9 @@ machines whose clocks differ still share one schedule); on any other cache
 under a short lock taken with ``cache.add`` (atomic on Memcached, Redis and the
 database cache), on this machine's clock.
 
-Status lookups use the same slots: call :func:`wait_for_slot` before each
-provider request and :func:`slow_down` on a :class:`~.exceptions.RateLimited`.
+Status lookups take slots too (:func:`wait_for_lookup`): of the same schedule
+when the backend has a ``rate`` (the provider counts an API key's requests,
+sends and lookups alike), else of their own at ``STATUS_LOOKUP_RATE`` a minute.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PREFIX = "turkeysms:pacing"
+#: The longest a status lookup waits for its slot (:func:`wait_for_lookup`).
+LOOKUP_MAX_WAIT = 300.0
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*([smh])\s*$")
 _PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -245,7 +248,24 @@ class RedisBucket:
 def schedule(backend: BaseSmsBackend) -> tuple[Bucket, str]:
     """Where the schedule of ``backend`` is kept: the bucket over ``PACING_CACHE``
     and the backend's key in it (one schedule per alias)."""
-    cache, key = caches[conf.PACING_CACHE], f"{PREFIX}:{backend.alias}"
+    return _schedule(backend.alias)
+
+
+def lookup_schedule(backend: BaseSmsBackend) -> tuple[Rate, str]:
+    """The rate status lookups through ``backend`` keep, and the name of their
+    schedule.
+
+    The provider limits the requests of an API key, sends and lookups alike, so a
+    backend with a ``rate`` gives its lookups slots of the schedule its sends
+    use. Without one, lookups keep ``STATUS_LOOKUP_RATE`` a minute across the
+    fleet on a schedule of their own."""
+    if backend.rate is not None:
+        return backend.rate, backend.alias
+    return Rate(conf.STATUS_LOOKUP_RATE, 60.0), f"{backend.alias}:lookups"
+
+
+def _schedule(name: str) -> tuple[Bucket, str]:
+    cache, key = caches[conf.PACING_CACHE], f"{PREFIX}:{name}"
     if isinstance(cache, RedisCache):
         return RedisBucket(cache), key
     return CacheBucket(cache), key
@@ -268,15 +288,33 @@ def wait_for_slot(
     :class:`PacingUnavailable` when the cache fails: without the shared schedule
     nothing is sent (fail closed).
     """
-    rate = backend.rate
-    if rate is None:
+    if backend.rate is None:
         return 0.0
     limit = conf.PACING_MAX_WAIT if max_wait is None else max_wait
-    wait, reserved = _guarded(lambda: _take(backend, rate.interval, limit))
+    return _wait(backend.alias, backend.rate, limit, sleep)
+
+
+def wait_for_lookup(backend: BaseSmsBackend) -> float:
+    """Wait until a status lookup through ``backend`` may go; the seconds waited.
+
+    The slot comes from :func:`lookup_schedule`. A lookup runs in a periodic job,
+    so it may wait up to ``LOOKUP_MAX_WAIT``; senders reserve at most
+    ``PACING_MAX_WAIT`` ahead, so a shared schedule is rarely further away.
+    Raises :class:`SlotTooFar` past that and :class:`PacingUnavailable` when the
+    cache fails.
+    """
+    rate, name = lookup_schedule(backend)
+    return _wait(name, rate, LOOKUP_MAX_WAIT, time.sleep)
+
+
+def _wait(
+    name: str, rate: Rate, max_wait: float, sleep: Callable[[float], None]
+) -> float:
+    wait, reserved = _guarded(lambda: _take(name, rate.interval, max_wait))
     if not reserved:
         raise SlotTooFar(
-            f"The next slot under the rate {rate} of backend {backend.alias!r} is "
-            "further away than the wait allowed; the message waits in the queue.",
+            f"The next slot under the rate {rate} of {name!r} is further away than "
+            "the wait allowed; the message waits in the queue.",
             retry_after=wait,
         )
     if wait > 0:
@@ -284,34 +322,43 @@ def wait_for_slot(
     return wait
 
 
-def slow_down(backend: BaseSmsBackend, retry_after: float | None = None) -> float:
+def slow_down(
+    backend: BaseSmsBackend,
+    retry_after: float | None = None,
+    *,
+    lookups: bool = False,
+) -> float:
     """Pause every request of ``backend`` after a rate-limit answer; the pause.
 
     ``retry_after`` (the provider's, capped at ``RETRY_MAX_DELAY``) or
     ``PACING_PAUSE`` seconds; requests already waiting for an earlier slot still go.
-    A backend without a ``rate`` has no schedule to pause: 0.
+    A backend without a ``rate`` has no schedule of sends to pause: 0 — unless
+    the answer came to a status lookup (``lookups``): the lookups' own schedule
+    pauses then.
     """
-    if backend.rate is None:
+    if backend.rate is None and not lookups:
         return 0.0
+    rate, name = lookup_schedule(backend) if lookups else (backend.rate, backend.alias)
     seconds = min(retry_after or conf.PACING_PAUSE, conf.RETRY_MAX_DELAY)
-    wait = _guarded(lambda: _pause(backend, seconds))
+    wait = _guarded(lambda: _pause(name, seconds))
     logger.warning(
         "The provider refused a request of backend %r for its rate limit; every "
-        "worker pauses %.1f s. If this repeats, lower the backend's rate (now %s).",
+        "worker pauses %.1f s. If this repeats, lower the rate %s (the backend's "
+        "rate option, or STATUS_LOOKUP_RATE for the lookups of a backend without).",
         backend.alias,
         wait,
-        backend.rate,
+        rate,
     )
     return wait
 
 
-def _take(backend: BaseSmsBackend, interval: float, limit: float) -> tuple[float, bool]:
-    bucket, key = schedule(backend)
+def _take(name: str, interval: float, limit: float) -> tuple[float, bool]:
+    bucket, key = _schedule(name)
     return bucket.take(key, interval, limit)
 
 
-def _pause(backend: BaseSmsBackend, seconds: float) -> float:
-    bucket, key = schedule(backend)
+def _pause(name: str, seconds: float) -> float:
+    bucket, key = _schedule(name)
     return bucket.pause(key, seconds)
 
 

@@ -17,7 +17,6 @@ import pytest
 from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
-from django_turkeysms import maintenance
 from tests.figures import pytest_terminal_summary  # noqa: F401 (a pytest hook)
 from tests.secrets_capture import capture_secrets  # noqa: F401 (a session fixture)
 
@@ -47,12 +46,6 @@ def provider_settings(sandbox, **options):
             "default": {"BACKEND": PROVIDER_BACKEND, "OPTIONS": backend_options}
         }
     }
-
-
-@pytest.fixture(autouse=True)
-def fresh_lookup_pace(monkeypatch):
-    """Every test starts with the status lookups' pace unused."""
-    monkeypatch.setattr(maintenance, "_lookups", maintenance._Bucket())
 
 
 @pytest.fixture(autouse=True)

@@ -5,22 +5,26 @@ their count per minute; the task, the command and the dashboard on top of it."""
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from django_turkeysms import maintenance, send_sms, tasks
+from django_turkeysms import maintenance, pacing, send_sms, tasks
 from django_turkeysms.backends import locmem
-from django_turkeysms.maintenance import _Bucket
+from django_turkeysms.exceptions import RateLimited
+from django_turkeysms.handler import sms_backends
 from django_turkeysms.message import DeliveryState, StatusResult
 from django_turkeysms.models import SmsLog
 from tests.factories import SmsLogFactory
 
 pytestmark = pytest.mark.django_db
+
+LOCMEM = "django_turkeysms.backends.locmem.SmsBackend"
 
 
 @pytest.fixture
@@ -112,7 +116,7 @@ def test_the_task_looks_up_a_minute_s_worth_newest_first(settings, looked_up, wa
     rows = [sent(minutes) for minutes in (3, 1, 2)]
     assert tasks.refresh_statuses.call() == {"delivered": 2}
     assert looked_up == [rows[1].provider_id, rows[2].provider_id]
-    assert waits == [pytest.approx(60, abs=0.5)]
+    assert waits == [pytest.approx(30, abs=0.5)]  # two a minute, evenly spaced
     assert tasks.refresh_statuses.call([rows[0].pk]) == {"delivered": 1}
 
 
@@ -126,34 +130,54 @@ def test_against_the_sandbox(sandbox):
 # -- the pace and the count of lookups ------------------------------------------------------
 
 
-def test_the_bucket_never_lets_more_than_the_rate_through_in_a_minute():
-    bucket, now, sent_at = _Bucket(), 1000.0, deque()
-    for _ in range(500):
-        now += bucket.delay(120, now)
-        sent_at.append(now)
-        while sent_at[0] <= now - 60:
-            sent_at.popleft()
-        assert len(sent_at) <= 120
-    # Two at once (a second's worth), then one every 60/118 s.
-    assert 500 / (now - 1000.0) == pytest.approx(118 / 60, rel=0.01)
-
-
-def test_the_first_second_s_worth_goes_at_once():
-    bucket = _Bucket()
-    assert [bucket.delay(600, 5.0) for _ in range(10)] == [0.0] * 10
-    assert bucket.delay(600, 5.0) == pytest.approx(60 / 590)
-
-
 def test_every_lookup_waits_for_its_turn(settings, waits):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_LOOKUP_RATE": 60}
     for minutes in range(3):
         sent(minutes)
     maintenance.refresh_totals(maintenance.refresh_due())
-    # One at once, then one every 60/59 s (a token taken waits for the one before).
-    assert waits == [
-        pytest.approx(60 / 59, abs=0.05),
-        pytest.approx(120 / 59, abs=0.05),
-    ]
+    # One now, then one a second: the schedule is the fleet's, in the cache.
+    assert waits == [pytest.approx(1, abs=0.05), pytest.approx(2, abs=0.05)]
+    assert cache.get(f"{pacing.PREFIX}:default:lookups") is not None
+
+
+def paced_backend(settings, rate="60/m"):
+    settings.TURKEYSMS = {
+        **settings.TURKEYSMS,
+        "BACKENDS": {"default": {"BACKEND": LOCMEM, "OPTIONS": {"rate": rate}}},
+    }
+    return sms_backends["default"]
+
+
+def test_a_paced_backend_s_lookups_take_slots_of_its_sends(settings, waits):
+    """The provider counts an API key's requests, sends and lookups alike."""
+    backend = paced_backend(settings)
+    pacing.wait_for_slot(backend)  # a send has taken the slot of now
+    assert maintenance.refresh_status([sent(1)]) == {"delivered": 1}
+    assert waits == [pytest.approx(1, abs=0.05)]
+    assert cache.get(f"{pacing.PREFIX}:default:lookups") is None
+
+
+def test_a_rate_limit_answer_to_a_lookup_pauses_the_lookups(
+    settings, waits, monkeypatch
+):
+    refused = RateLimited(retry_after=5)
+    monkeypatch.setattr(locmem.SmsBackend, "get_status", mock.Mock(side_effect=refused))
+    first, second = sent(2), sent(1)
+    assert maintenance.refresh_status([first]) == {"error": 1}
+    monkeypatch.undo()
+    monkeypatch.setattr(maintenance.time, "sleep", waits.append)
+    assert maintenance.refresh_status([second]) == {"delivered": 1}
+    assert waits == [pytest.approx(5, abs=0.05)]
+
+
+def test_a_broken_cache_stops_the_lookups_of_a_paced_backend(settings):
+    """Fail closed, as its sends do: no lookup without the shared schedule."""
+    paced_backend(settings)
+    settings.CACHES = {"default": {"BACKEND": "tests.broken_cache.BrokenCache"}}
+    row = sent(1)
+    assert maintenance.refresh_status([row]) == {"error": 1}
+    row.refresh_from_db()
+    assert row.status == SmsLog.Status.SENT
 
 
 def test_lookups_are_counted_per_minute():
@@ -165,7 +189,9 @@ def test_lookups_are_counted_per_minute():
     assert maintenance.lookups_per_minute(now=minute + 130) == 11 / 5
 
 
-def test_a_cache_that_fails_costs_the_figure_not_the_lookup(settings, caplog):
+def test_a_cache_that_fails_costs_the_pace_and_the_figure_not_the_lookup(
+    settings, caplog
+):
     settings.CACHES = {"default": {"BACKEND": "tests.broken_cache.BrokenCache"}}
     row = sent(1)
     assert maintenance.refresh_status([row]) == {"delivered": 1}
