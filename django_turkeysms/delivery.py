@@ -221,6 +221,8 @@ def _group(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> _Groups:
         outcome = outcomes[row.pk]
         if isinstance(outcome, SendResult):
             groups.sent.append((row, outcome))
+        elif row.body == REDACTED and _would_wait(outcome, row):
+            groups.failed[_not_kept(outcome)].append(row)
         elif isinstance(outcome, SendDeferred):
             groups.deferred[outcome.code[:32], str(outcome)[:255]].append(
                 (row, outcome)
@@ -232,6 +234,21 @@ def _group(rows: list[SmsLog], outcomes: Mapping[int, Outcome]) -> _Groups:
         else:
             groups.failed[_describe(outcome, attempts=row.attempts)].append(row)
     return groups
+
+
+def _would_wait(error: SmsSendError, row: SmsLog) -> bool:
+    """Whether ``error`` would put the row back in the queue for a later try."""
+    if isinstance(error, SendDeferred):
+        return True
+    return error.retry is Retry.TRANSIENT and row.attempts < conf.MAX_ATTEMPTS
+
+
+def _not_kept(error: SmsSendError) -> tuple[str, str]:
+    """A row whose text is not stored (a one-time code) cannot wait for a later
+    try: nothing could send it then. It fails now, so that the person can ask
+    for a new code at once instead of waiting for a code that never comes."""
+    message = f"Not sent, and its text is not stored for a later try: {error}"
+    return (error.code or "LOCAL-NOT-KEPT")[:32], message[:255]
 
 
 def _describe(error: SmsSendError, *, attempts: int = 0) -> tuple[str, str]:

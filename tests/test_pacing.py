@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 from django.utils import timezone
 
-from django_turkeysms import checks, pacing
+from django_turkeysms import checks, otp, pacing
 from django_turkeysms.backends.locmem import SmsBackend as LocmemBackend
 from django_turkeysms.exceptions import (
     InvalidRate,
@@ -283,6 +283,20 @@ def test_a_message_beyond_max_wait_goes_back_to_the_queue_without_an_attempt(
         assert len(sms_outbox) == 1 + hour
     assert SmsLog.objects.filter(status="sent").count() == 3
     assert sorted(message.to for message in sms_outbox) == numbers(3)
+
+
+@pytest.mark.django_db
+def test_a_code_that_cannot_wait_for_its_slot_fails_at_once(paced, sms_outbox):
+    """A one-time code's text is not stored: back in the queue nothing could
+    ever send it, so it fails now and the person can ask for another."""
+    paced(OTP_DELIVERY="inline")
+    send_sms("Merhaba", numbers(1))  # the hour's slot
+    challenge = otp.send_code("0532 123 45 67", purpose="verify")
+    log = SmsLog.objects.get(pk=challenge.sms_log_id)
+    assert (log.status, log.result_code) == ("failed", "LOCAL-NOT-KEPT")
+    assert log.result_message.startswith("Not sent, and its text is not stored")
+    assert len(sms_outbox) == 1
+    assert SmsLog.objects.filter(status="queued").count() == 0
 
 
 @pytest.mark.django_db
