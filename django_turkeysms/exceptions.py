@@ -24,7 +24,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 
 class Retry(enum.Enum):
@@ -324,6 +324,13 @@ class EndpointNotFound(ProviderError, UnsupportedFeature):
 
 
 # -- OTP ---------------------------------------------------------------------------
+
+
+class PhoneNumberTaken(TurkeySmsError, PermissionDenied):
+    """The number is another account's verified number: it is never moved.
+
+    A ``PermissionDenied`` too, so that a face that does not catch it answers 403.
+    """
 
 
 class OtpThrottled(TurkeySmsError):

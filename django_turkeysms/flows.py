@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from django_turkeysms import otp, phones
 from django_turkeysms.conf import conf
-from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.exceptions import OtpThrottled, PhoneNumberTaken
 from django_turkeysms.models import OtpChallenge, VerifiedPhone
 
 LOGIN_SESSION_KEY = "turkeysms_login"
@@ -175,9 +175,10 @@ def confirm_verification(
     )
     if result is not otp.VerifyResult.OK:
         return Confirmation(result)
-    if VerifiedPhone.objects.filter(phone=e164).exclude(user=user).exists():
+    try:
+        phones.attach(user, e164, request=request)
+    except PhoneNumberTaken:
         return Confirmation(result, taken=True)
-    phones.attach(user, e164, request=request)
     verify_flow.finish(request)
     request.session.cycle_key()
     return Confirmation(result, user=user)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from django_turkeysms import phone, sending
 from django_turkeysms.conf import conf
-from django_turkeysms.exceptions import TurkeySmsError
+from django_turkeysms.exceptions import PhoneNumberTaken, TurkeySmsError
 from django_turkeysms.models import PendingPhone, VerifiedPhone
 from django_turkeysms.signals import phone_verified
 from django_turkeysms.transactions import write_transaction
@@ -29,10 +29,21 @@ logger = logging.getLogger(__name__)
 def attach(user: Any, e164: str, *, request: HttpRequest | None = None) -> list[str]:
     """Make ``e164`` the user's verified number; return the numbers it replaced.
 
-    The caller has checked a code sent to ``e164`` and that no other account
-    holds it. A number the user gave unverified (:class:`PendingPhone`) is gone.
+    The caller has checked a code sent to ``e164``. Raises
+    :class:`PhoneNumberTaken` when another account holds it — checked here, under
+    the row's lock, since a check before the transaction could race (or miss an
+    inactive account). A number the user gave unverified (:class:`PendingPhone`)
+    is gone.
     """
     with write_transaction(VerifiedPhone):
+        holder = (
+            VerifiedPhone.objects.select_for_update()
+            .filter(phone=e164)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if holder is not None and holder != user.pk:
+            raise PhoneNumberTaken(f"{phone.mask(e164)} is another account's number.")
         old = [
             str(row.phone)
             for row in VerifiedPhone.objects.select_for_update()

@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from django_turkeysms import background, limits, otp
+from django_turkeysms import background, limits, otp, phones
 from django_turkeysms.encoding import SmsLang
+from django_turkeysms.exceptions import PhoneNumberTaken
 from django_turkeysms.message import PreparedSms, SmsMessage
 from django_turkeysms.models import OtpChallenge, OtpLock, VerifiedPhone
 from django_turkeysms.otp import VerifyResult, send_code, verify_code
@@ -586,3 +587,20 @@ def test_a_login_request_does_the_same_work_for_known_and_unknown_numbers(
     unknown = _work(Client(), "+905421234567", calls)
     assert known == unknown
     assert not [sql for sql in known[0] if "smslog" in sql.lower()]
+
+
+@pytest.mark.django_db
+def test_a_number_is_never_moved_from_another_account_even_an_inactive_one(
+    sms_outbox,
+):
+    """The holder is checked under the row's lock in ``phones.attach``: a check
+    before it (which only saw active accounts) could race or miss one."""
+    users = get_user_model().objects
+    holder = users.create_user("holder", is_active=False)
+    VerifiedPhone.objects.create(user=holder, phone="+905321234567")
+    other = users.create_user("other")
+    with pytest.raises(PhoneNumberTaken):
+        phones.attach(other, "+905321234567")
+    assert VerifiedPhone.objects.get(phone="+905321234567").user == holder
+    assert not VerifiedPhone.objects.filter(user=other).exists()
+    assert sms_outbox == []  # nobody was told of a change that did not happen
