@@ -9,6 +9,7 @@ in memory and so cannot wait for a task worker.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,8 @@ from functools import partial
 from typing import Any
 
 from django.db import connections, transaction
+
+logger = logging.getLogger(__name__)
 
 #: Threads of the pool; each holds its own database connection while it works.
 WORKERS = 4
@@ -94,8 +97,15 @@ def _submit(job: Callable[[], object]) -> None:
 def _closing_connections(job: Callable[[], object]) -> None:
     try:
         job()
+    except Exception:  # the pool would keep it in a Future nobody reads
+        logger.exception("A background job failed (%s)", _name(job))
     finally:
         connections.close_all()
+
+
+def _name(job: Callable[[], object]) -> str:
+    function = job.func if isinstance(job, partial) else job
+    return getattr(function, "__qualname__", type(function).__name__)
 
 
 def _pool() -> ThreadPoolExecutor:

@@ -161,6 +161,7 @@ def confirm_login(
                 result = otp.VerifyResult.INVALID
             return Confirmation(result)
         login(request, user)
+        login_flow.finish(request)  # the number and next need not outlive it
     return Confirmation(otp.VerifyResult.OK, user=user)
 
 

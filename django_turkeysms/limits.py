@@ -12,12 +12,14 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from django.utils import timezone
 
 from django_turkeysms.conf import conf
 from django_turkeysms.exceptions import LimitsUnavailable
@@ -110,23 +112,39 @@ def claim_cooldown(key: str, seconds: float) -> float | None:
     return left if left > 0 else None
 
 
-def budget_exceeded() -> bool:
-    """Count one OTP SMS against today's ``OTP_DAILY_BUDGET``; whether it is spent.
+def budget_exceeded(now: datetime | None = None) -> float | None:
+    """Count one OTP SMS against today's ``OTP_DAILY_BUDGET``; when it is spent,
+    the seconds until it renews (midnight in ``TIME_ZONE``), else None.
 
-    The first refusal of the day is logged at WARNING, so operators can alert.
+    One counter per day of ``TIME_ZONE``, so a day never has two budgets. The
+    first refusal of the day is logged at WARNING, so operators can alert.
     """
     budget = conf.OTP_DAILY_BUDGET
     if budget is None:
-        return False
-    day = date.today().isoformat()
-    wait = hit("budget", day, limit=budget, window=86_400)
-    if wait is None:
-        return False
-    if _first_time(f"budget-warned:{day}", 86_400):
+        return None
+    moment = _local(now or timezone.now())
+    day = moment.date()
+    try:
+        count = _count(
+            _cache(), _counter_key("budget", day.isoformat(), 0), timeout=2 * 86_400
+        )
+    except Exception as exc:  # any cache failure: fail closed
+        raise _unavailable(exc) from exc
+    if count <= budget:
+        return None
+    if _first_time(f"budget-warned:{day.isoformat()}", 86_400):
         logger.warning(
             "The daily OTP budget of %d SMS is spent; refusing codes", budget
         )
-    return True
+    midnight = datetime.combine(day + timedelta(days=1), clock_time.min, moment.tzinfo)
+    return max((midnight - moment).total_seconds(), 1.0)
+
+
+def _local(moment: datetime) -> datetime:
+    """``moment`` in ``TIME_ZONE`` (as it is when USE_TZ is off)."""
+    if timezone.is_aware(moment):
+        return timezone.localtime(moment, timezone.get_default_timezone())
+    return moment
 
 
 def _first_time(name: str, seconds: float) -> bool:

@@ -229,8 +229,9 @@ def _check_phone(e164: str, purpose: str) -> None:
     """The limits of the number: cooldown, sends per window, budget, prefix guard."""
     _start_cooldown(e164, purpose)
     _check_limit("send-phone", e164, conf.OTP_MAX_SENDS, conf.OTP_SEND_WINDOW)
-    if limits.budget_exceeded():
-        raise _refused("budget", 3600.0)
+    renews_in = limits.budget_exceeded()
+    if renews_in is not None:
+        raise _refused("budget", renews_in)
     if purpose != LOGIN:
         _check_prefix(e164)
 
@@ -452,7 +453,7 @@ def _judge(
     with write_transaction(OtpChallenge):
         # Every recent unused challenge of the phone is locked, so two misses on
         # different purposes cannot both slip past the failure limit.
-        recent = timezone.now() - timedelta(days=1)
+        recent = (now or timezone.now()) - timedelta(days=1)
         open_ones = {
             c.pk: c
             for c in OtpChallenge.objects.filter(

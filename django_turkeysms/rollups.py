@@ -281,6 +281,8 @@ def drift(now: datetime | None = None) -> Difference | None:
     finds it.
     """
     day = sample_day(today(now))
+    if day is None:
+        return None
     statuses = _sample(day)
     stored_totals = {
         s: totals for (source, s), totals in statuses.items() if source == 0
@@ -290,9 +292,13 @@ def drift(now: datetime | None = None) -> Difference | None:
     return difference if difference.statuses else None
 
 
-def sample_day(current: date) -> date:
+def sample_day(current: date) -> date | None:
     """The complete day before ``current`` (of ``SAMPLE_DAYS``) with the fewest
-    messages in the rollups, but some; yesterday when none has any."""
+    messages in the rollups, but some; yesterday when none has any.
+
+    None when every such day has more than ``SAMPLE_LIMIT`` messages: a capped
+    recount of one would always look short, so there is no cheap sample then
+    (``turkeysms_rollups`` recounts everything)."""
     first = current - timedelta(days=SAMPLE_DAYS)
     totals = (
         DailyRollup.objects.filter(day__gte=first, day__lt=current)
@@ -300,9 +306,13 @@ def sample_day(current: date) -> date:
         .annotate(n=Sum("messages"))
         .filter(n__gt=0)
         .order_by("n", "-day")
-        .values_list("day", flat=True)
+        .values_list("day", "n")
     )
-    return next(iter(totals[:1]), current - timedelta(days=1))
+    quietest = next(iter(totals[:1]), None)
+    if quietest is None:
+        return current - timedelta(days=1)
+    day, messages = quietest
+    return day if messages <= SAMPLE_LIMIT else None
 
 
 def _sample(day: date) -> dict[tuple[int, str], tuple[int, int]]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone
 
-from django_turkeysms import limits, otp
+from django_turkeysms import background, limits, otp
 from django_turkeysms.exceptions import (
     CountryNotAllowed,
     InvalidPhoneNumber,
@@ -359,6 +359,18 @@ def test_daily_budget(sms_outbox, no_cooldown, settings):
     assert len(sms_outbox) == 2
 
 
+def test_the_daily_budget_is_one_per_day_of_time_zone(settings):
+    """Istanbul's 29 November runs from 21:00 UTC on the 28th: one budget for it,
+    renewed at its midnight, not a second one from midnight UTC."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_DAILY_BUDGET": 2}
+    just_after_midnight = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
+    assert limits.budget_exceeded(just_after_midnight) is None
+    assert limits.budget_exceeded(just_after_midnight) is None
+    at_noon_utc = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    assert limits.budget_exceeded(at_noon_utc) == 9 * 3600  # until 21:00 UTC
+    assert limits.budget_exceeded(datetime(2026, 11, 29, 21, 0, tzinfo=UTC)) is None
+
+
 def test_prefix_guard_blocks_pumped_prefixes(sms_outbox, no_cooldown, settings):
     settings.TURKEYSMS = {
         **settings.TURKEYSMS,
@@ -483,3 +495,19 @@ def test_provider_mode_needs_a_capable_backend(settings, sms_outbox):
     log = SmsLog.objects.get()
     assert (log.status, log.result_code) == ("failed", "LOCAL-UNSUPPORTED")
     assert sms_outbox == []
+
+
+def test_a_background_job_that_fails_is_logged(
+    caplog, django_capture_on_commit_callbacks
+):
+    """Nobody reads the pool's futures: a failed SMS job would vanish unseen."""
+
+    def send_the_code() -> None:
+        raise RuntimeError("the OTP backend is misconfigured")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        background.after_response(send_the_code)
+    background.wait()
+    [record] = [r for r in caplog.records if r.name == "django_turkeysms.background"]
+    assert record.levelname == "ERROR" and "send_the_code" in record.getMessage()
+    assert "misconfigured" in record.exc_text

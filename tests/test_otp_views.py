@@ -67,6 +67,7 @@ def test_full_login_against_the_sandbox(client, ayse, settings, turkeysms_sandbo
     assert response.status_code == 302 and response["Location"] == "/orders/"
     assert int(client.session[SESSION_KEY]) == ayse.pk
     assert client.session.session_key != old_session  # 40: rotated
+    assert LOGIN_SESSION_KEY not in client.session  # the number is not kept
     assert client.get("/").content == b"home: ayse"
 
 

@@ -224,6 +224,15 @@ def test_drift_reads_at_most_the_sample_limit(monkeypatch):
     assert difference.counted == {Status.SENT: (4, 0)}  # SAMPLE_LIMIT + 1 read
 
 
+def test_no_drift_is_reported_when_every_day_is_over_the_sample_limit(monkeypatch):
+    """A capped recount of a busier day would always look short."""
+    for days in (1, 2):
+        SmsLogFactory.create_batch(3, status=Status.SENT, created_at=days_ago(days))
+    monkeypatch.setattr(rollups, "SAMPLE_LIMIT", 2)
+    assert rollups.sample_day(rollups.today()) is None
+    assert rollups.drift() is None
+
+
 def drift_warnings(**kwargs):
     return [m for m in run_checks(**kwargs) if m.id == "django_turkeysms.W013"]
 
