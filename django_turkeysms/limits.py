@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
 from django.core.cache import caches
@@ -122,7 +122,8 @@ def budget_exceeded(now: datetime | None = None) -> float | None:
     budget = conf.OTP_DAILY_BUDGET
     if budget is None:
         return None
-    moment = _local(now or timezone.now())
+    # The limits' clock (time.time), like every other counter here.
+    moment = _local(now or datetime.fromtimestamp(time.time(), UTC))
     day = moment.date()
     try:
         count = _count(

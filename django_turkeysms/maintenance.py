@@ -101,7 +101,10 @@ def backlog(now: datetime | None = None) -> int:
 
 
 def refresh_due(
-    *, limit: int | None = None, since: timedelta | None = None
+    *,
+    limit: int | None = None,
+    since: timedelta | None = None,
+    seconds: float | None = None,
 ) -> Iterator[dict[str, int]]:
     """Look up the rows :func:`due_for_lookup` finds, newest first, a batch of
     ``STATUS_BATCH_SIZE`` at a time; yields the counts of each batch.
@@ -111,11 +114,16 @@ def refresh_due(
     the same message, and a run started again repeats nothing: what was looked
     up (or taken by a run that stopped in the middle of a batch) is due again
     only after ``STATUS_RECHECK_INTERVAL``. ``since`` narrows it to the rows
-    created in that window; ``limit`` caps the lookups.
+    created in that window; ``limit`` caps the lookups; ``seconds`` caps the
+    time spent waiting for their slots (:func:`refresh_status`).
     """
+    deadline = None if seconds is None else time.monotonic() + seconds
     after: tuple[datetime, int] | None = None
     left = limit
     while left is None or left > 0:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return
         size = (
             conf.STATUS_BATCH_SIZE
             if left is None
@@ -127,7 +135,7 @@ def refresh_due(
         after = (batch[-1].created_at, batch[-1].pk)
         if left is not None:
             left -= len(batch)
-        yield refresh_status(batch)
+        yield refresh_status(batch, seconds=remaining)
 
 
 def _take(
@@ -164,24 +172,42 @@ def refresh_totals(batches: Iterable[Mapping[str, int]]) -> dict[str, int]:
 
 
 def refresh_status(
-    logs: Iterable[SmsLog], *, now: datetime | None = None
+    logs: Iterable[SmsLog],
+    *,
+    now: datetime | None = None,
+    seconds: float | None = None,
 ) -> dict[str, int]:
-    """Look up sent rows at their backend; returns counts per resulting status."""
+    """Look up sent rows at their backend; returns counts per resulting status.
+
+    ``seconds``: how long the caller can wait for the lookups' slots in all (a
+    web request: the admin's buttons). A row whose slot comes later is not
+    looked up and stays due ("waiting"); without it each lookup may wait up to
+    ``pacing.LOOKUP_MAX_WAIT``.
+    """
+    deadline = None if seconds is None else time.monotonic() + seconds
     counts: dict[str, int] = defaultdict(int)
     backends: dict[str, BaseSmsBackend] = {}
     for row in logs:
         backend = backends.get(row.backend) or backends.setdefault(
             row.backend, sms_backends[row.backend]
         )
-        counts[_refresh_one(row, backend, now or timezone.now())] += 1
+        wait = pacing.LOOKUP_MAX_WAIT
+        if deadline is not None:
+            wait = min(wait, max(deadline - time.monotonic(), 0.0))
+        counts[_refresh_one(row, backend, now or timezone.now(), wait)] += 1
     return dict(counts)
 
 
-def _refresh_one(row: SmsLog, backend: BaseSmsBackend, now: datetime) -> str:
+def _refresh_one(
+    row: SmsLog, backend: BaseSmsBackend, now: datetime, max_wait: float
+) -> str:
     if not row.provider_id or not backend.supports_status_lookup:
         return "skipped"
-    if not wait_for_lookup(backend):
-        return "error"
+    held_back = wait_for_lookup(backend, max_wait)
+    if held_back == "waiting":  # due again: a run took it, but did not look it up
+        SmsLog.objects.filter(pk=row.pk).update(status_checked_at=None)
+    if held_back:
+        return held_back
     count_lookup()
     try:
         result = backend.get_status(row.provider_id)
@@ -224,25 +250,27 @@ def _transition(
 # -- pacing ----------------------------------------------------------------------------
 
 
-def wait_for_lookup(backend: BaseSmsBackend) -> bool:
-    """Wait for a slot of the lookups' schedule (:func:`.pacing.wait_for_lookup`);
-    False when the lookup must wait for a later run: the next slot is too far
-    away, or the cache failed under a backend with a ``rate`` (which fails
-    closed, as its sends do). Without a ``rate`` nobody asked for pacing, so a
-    failed cache costs the pace, not the lookup."""
+def wait_for_lookup(backend: BaseSmsBackend, max_wait: float) -> str | None:
+    """Wait for a slot of the lookups' schedule (:func:`.pacing.wait_for_lookup`).
+
+    None when the lookup may go; else why it is held back: ``"waiting"`` when
+    the next slot is further than ``max_wait`` away, ``"error"`` when the cache
+    failed under a backend with a ``rate`` (which fails closed, as its sends
+    do). Without a ``rate`` nobody asked for pacing, so a failed cache costs
+    the pace, not the lookup.
+    """
     try:
-        pacing.wait_for_lookup(backend)
+        pacing.wait_for_lookup(backend, max_wait=max_wait)
     except PacingUnavailable:
         if backend.rate is None:
-            return True
+            return None
         logger.warning(
             "Status lookups through %r wait for the pacing cache.", backend.alias
         )
-        return False
-    except SlotTooFar as exc:
-        logger.warning("Status lookups through %r wait: %s", backend.alias, exc)
-        return False
-    return True
+        return "error"
+    except SlotTooFar:
+        return "waiting"
+    return None
 
 
 #: The cache key of the lookups counted in one minute (minutes since the epoch).

@@ -294,17 +294,19 @@ def wait_for_slot(
     return _wait(backend.alias, backend.rate, limit, sleep)
 
 
-def wait_for_lookup(backend: BaseSmsBackend) -> float:
+def wait_for_lookup(
+    backend: BaseSmsBackend, *, max_wait: float = LOOKUP_MAX_WAIT
+) -> float:
     """Wait until a status lookup through ``backend`` may go; the seconds waited.
 
     The slot comes from :func:`lookup_schedule`. A lookup runs in a periodic job,
-    so it may wait up to ``LOOKUP_MAX_WAIT``; senders reserve at most
-    ``PACING_MAX_WAIT`` ahead, so a shared schedule is rarely further away.
+    so it may wait up to ``max_wait`` (``LOOKUP_MAX_WAIT``); senders reserve at
+    most ``PACING_MAX_WAIT`` ahead, so a shared schedule is rarely further away.
     Raises :class:`SlotTooFar` past that and :class:`PacingUnavailable` when the
     cache fails.
     """
     rate, name = lookup_schedule(backend)
-    return _wait(name, rate, LOOKUP_MAX_WAIT, time.sleep)
+    return _wait(name, rate, max_wait, time.sleep)
 
 
 def _wait(

@@ -217,15 +217,23 @@ def test_otp_text_is_sent_but_never_stored(sandbox):
     assert "482913" not in str(SmsLog.objects.values().get())
 
 
-def test_redacted_row_cannot_be_resent(sandbox):
+def test_a_redacted_row_fails_at_once_instead_of_waiting_for_a_retry(sandbox):
+    """Its text is not stored: back in the queue, nothing could ever send it."""
     sandbox.inject("http_503", number="905321234567", times=1)
     [log] = send_sms("Kodunuz: 482913", NUMBER, category="otp")
-    assert log.status == SmsLog.Status.QUEUED
-    retry_due(now=log.next_attempt_at)
-    log.refresh_from_db()
-    assert log.status == SmsLog.Status.FAILED
-    assert log.result_code == "LOCAL-REDACTED"
+    assert (log.status, log.next_attempt_at) == (SmsLog.Status.FAILED, None)
+    assert log.result_message.startswith("Not sent, and its text is not stored")
+    assert retry_due(now=timezone.now() + timedelta(hours=1)) == 0
     assert sandbox.sends_for("905321234567") == 0
+
+
+def test_a_redacted_row_cannot_be_resent(sms_outbox):
+    [log] = send_sms("Kodunuz: 482913", NUMBER, category="otp")
+    SmsLog.objects.filter(pk=log.pk).update(status=SmsLog.Status.QUEUED)
+    retry_due()
+    log.refresh_from_db()
+    assert (log.status, log.result_code) == (SmsLog.Status.FAILED, "LOCAL-REDACTED")
+    assert len(sms_outbox) == 1
 
 
 def test_body_not_logged_when_disabled(settings, sms_outbox):

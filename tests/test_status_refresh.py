@@ -25,6 +25,7 @@ from tests.factories import SmsLogFactory
 pytestmark = pytest.mark.django_db
 
 LOCMEM = "django_turkeysms.backends.locmem.SmsBackend"
+DASHBOARD = "/admin/django_turkeysms/smslog/dashboard/"
 
 
 @pytest.fixture
@@ -41,9 +42,9 @@ def looked_up(monkeypatch):
     ids: list[str] = []
     original = maintenance._refresh_one
 
-    def spy(row, backend, now):
+    def spy(row, backend, now, max_wait):
         ids.append(row.provider_id)
-        return original(row, backend, now)
+        return original(row, backend, now, max_wait)
 
     monkeypatch.setattr(maintenance, "_refresh_one", spy)
     return ids
@@ -168,6 +169,30 @@ def test_a_rate_limit_answer_to_a_lookup_pauses_the_lookups(
     monkeypatch.setattr(maintenance.time, "sleep", waits.append)
     assert maintenance.refresh_status([second]) == {"delivered": 1}
     assert waits == [pytest.approx(5, abs=0.05)]
+
+
+def test_a_web_request_waits_seconds_not_minutes(settings, waits):
+    """The admin's buttons: rows whose slot is past the caller's time are left
+    due for the next run, not waited for (nor marked looked up)."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_LOOKUP_RATE": 60}
+    rows = [sent(minutes) for minutes in range(1, 6)]
+    batches = maintenance.refresh_due(seconds=2.5)
+    assert maintenance.refresh_totals(batches) == {"delivered": 3, "waiting": 2}
+    assert waits == [pytest.approx(1, abs=0.05), pytest.approx(2, abs=0.05)]
+    left = SmsLog.objects.filter(status=SmsLog.Status.SENT)
+    assert sorted(left.values_list("pk", flat=True)) == [rows[3].pk, rows[4].pk]
+    assert set(left.values_list("status_checked_at", flat=True)) == {None}
+
+
+def test_the_dashboard_button_leaves_the_rest_for_the_task(admin_client, settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "STATUS_LOOKUP_RATE": 1}
+    for minutes in range(1, 4):
+        sent(minutes)
+    response = admin_client.post(DASHBOARD, follow=True)
+    assert (
+        "Looked up 1 message (Delivered: 1, left for the next run: 2)."
+        in response.content.decode()
+    )
 
 
 def test_a_broken_cache_stops_the_lookups_of_a_paced_backend(settings):

@@ -67,7 +67,14 @@ ENCODING_NAMES = {
     "UCS2": _("Unicode (UCS-2)"),
 }
 #: Outcomes of a status lookup that are not statuses.
-_LOOKUP_OUTCOMES = {"skipped": _("not looked up"), "error": _("lookup failed")}
+_LOOKUP_OUTCOMES = {
+    "skipped": _("not looked up"),
+    "error": _("lookup failed"),
+    "waiting": _("left for the next run"),
+}
+#: How long an admin button waits for the lookups' slots in all: the rest of
+#: the batch is left for the ``refresh_statuses`` task, not a hung request.
+REQUEST_LOOKUP_SECONDS = 5.0
 
 
 def status_summary(counts: Mapping[str, int]) -> str:
@@ -97,14 +104,8 @@ def refresh_and_report(
     back (the changelist action and the dashboard's button)."""
     limit = conf.STATUS_BATCH_SIZE
     rows = list(queryset.order_by("-created_at")[:limit])
-    counts = refresh_status(rows)
-    text = ngettext(
-        "Looked up %(count)d message (%(summary)s).",
-        "Looked up %(count)d messages (%(summary)s).",
-        len(rows),
-    )
-    summary = status_summary(counts) or "—"
-    model_admin.message_user(request, text % {"count": len(rows), "summary": summary})
+    counts = refresh_status(rows, seconds=REQUEST_LOOKUP_SECONDS)
+    _report_lookups(model_admin, request, counts)
     if queryset.count() > limit:
         model_admin.message_user(
             request,
@@ -112,6 +113,21 @@ def refresh_and_report(
             % {"limit": limit},
             messages.WARNING,
         )
+
+
+def _report_lookups(
+    model_admin: ModelAdmin[Any], request: HttpRequest, counts: Mapping[str, int]
+) -> None:
+    """ "Looked up 3 messages (Delivered: 2, …)": those left waiting for a slot
+    are named, not counted as looked up."""
+    looked_up = sum(n for outcome, n in counts.items() if outcome != "waiting")
+    text = ngettext(
+        "Looked up %(count)d message (%(summary)s).",
+        "Looked up %(count)d messages (%(summary)s).",
+        looked_up,
+    )
+    summary = status_summary(counts) or "—"
+    model_admin.message_user(request, text % {"count": looked_up, "summary": summary})
 
 
 class SmsTextarea(forms.Textarea):
@@ -319,15 +335,6 @@ class DashboardView(_AdminPageMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """One batch of the status refresh: the newest messages due a lookup."""
         limit = conf.STATUS_BATCH_SIZE
-        counts = maintenance.refresh_totals(maintenance.refresh_due(limit=limit))
-        looked_up = sum(counts.values())
-        text = ngettext(
-            "Looked up %(count)d message (%(summary)s).",
-            "Looked up %(count)d messages (%(summary)s).",
-            looked_up,
-        )
-        summary = status_summary(counts) or "—"
-        self.admin.message_user(
-            request, text % {"count": looked_up, "summary": summary}
-        )
+        batches = maintenance.refresh_due(limit=limit, seconds=REQUEST_LOOKUP_SECONDS)
+        _report_lookups(self.admin, request, maintenance.refresh_totals(batches))
         return HttpResponseRedirect(request.path)

@@ -324,7 +324,8 @@ class SmsLogAdmin(ReadOnly, LogAdminBase):
             or not self.has_refresh_permission(request)
         ):
             return HttpResponseRedirect(change_url)
-        counts = refresh_status([obj])  # updates obj in place
+        # updates obj in place
+        counts = refresh_status([obj], seconds=pages.REQUEST_LOOKUP_SECONDS)
         self.message_user(
             request,
             gettext("Status: %(status)s (%(outcome)s).")

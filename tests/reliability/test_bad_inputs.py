@@ -661,8 +661,8 @@ OTP_CASES = [
     OtpCase(
         "code-reused-after-success",
         lambda f: f.post(f.code()),
-        400,
-        says="There is no code waiting",
+        302,  # the login's state left the session with the login: start again
+        location=LOGIN,
         prepare=_start_and_succeed,
     ),
     OtpCase(
