@@ -15,6 +15,12 @@ cooldown. With allauth's documented resend switches on, the answers differ:
 
 Issue 13 point 1: no status, body or counter may depend on registration.
 
+The adapter cannot see these resends (allauth asserts a user before any hook
+on a login-code resend, and calls no hook at all for a sign-up with a taken
+number), so check ``django_turkeysms.E016`` refuses both switches together with
+our adapter. Without them, allauth treats ``action=resend`` as a code to check,
+and both numbers answer alike.
+
 Run: ``.venv/bin/python -m pytest
 tests_integrations/test_attack_allauth_resend_enumeration.py
 --ds=tests_integrations.settings -q -p no:cacheprovider``
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.checks import run_checks
 from django.test import Client
 from django.urls import reverse
 
@@ -69,16 +76,31 @@ def signup_resend(number, name):
     return first.status_code, resend.status_code
 
 
-def test_login_code_resend_answers_alike(settings, registered, sms_outbox):
-    settings.ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+def error_ids():
+    return [m.id for m in run_checks() if m.id.startswith("django_turkeysms.E")]
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        "ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND",
+        "ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND",
+    ],
+)
+def test_allauths_resend_is_refused_with_our_adapter(settings, switch):
+    assert error_ids() == []
+    setattr(settings, switch, True)
+    assert error_ids() == ["django_turkeysms.E016"]
+
+
+def test_login_code_resend_answers_alike(registered, sms_outbox):
     known, unknown = login_resend(REGISTERED), login_resend(UNREGISTERED)
     assert known == unknown, (
         f"login by code, then resend: registered {known}, unregistered {unknown}"
     )
 
 
-def test_signup_resend_answers_alike(settings, registered, sms_outbox):
-    settings.ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+def test_signup_resend_answers_alike(registered, sms_outbox):
     taken, new = (
         signup_resend(REGISTERED, "mallory"),
         signup_resend(UNREGISTERED, "selin"),
