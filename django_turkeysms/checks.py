@@ -34,6 +34,13 @@ MAX_GUESSES_PER_30_DAYS = 1000
 MAX_CODE_LIFETIME = 600
 SIGNED_COOKIES = "django.contrib.sessions.backends.signed_cookies"
 ALLAUTH_MIXIN = "django_turkeysms.integrations.allauth.PhoneAdapterMixin"
+ALLAUTH_UNJUDGED_FORMS = "django_turkeysms.integrations.allauth.unjudged_forms"
+#: allauth's resend switches: its resend skips the SMS hooks for numbers without
+#: an account, so the adapter cannot make their decoys (check E016).
+ALLAUTH_RESEND_SETTINGS = (
+    "ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND",
+    "ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND",
+)
 TWO_FACTOR_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"
 OTP_DEVICE_APP = "django_turkeysms.integrations.django_otp"
 REQUEST_MIDDLEWARE = "django_turkeysms.integrations.middleware.RequestMiddleware"
@@ -517,7 +524,67 @@ def _allauth_messages() -> list[CheckMessage]:
                     id="django_turkeysms.W010",
                 )
             )
+    return [*messages, *_allauth_form_errors(), *_allauth_resend_errors()]
+
+
+def _allauth_form_errors() -> list[CheckMessage]:
+    """E015 without our code forms; W015 without allauth's re-authentication."""
+    messages: list[CheckMessage] = []
+    unjudged: list[str] = import_string(ALLAUTH_UNJUDGED_FORMS)()
+    if unjudged:
+        messages.append(
+            Error(
+                _(
+                    "ACCOUNT_FORMS does not name django-turkeysms's forms for %(keys)s: "
+                    "allauth then checks those SMS codes against its session copy, "
+                    "and parallel requests with one session cookie get more guesses "
+                    "than the limit on wrong codes per phone allows."
+                )
+                % {"keys": ", ".join(unjudged)},
+                hint=_(
+                    "Set ACCOUNT_FORMS as docs/allauth.md shows "
+                    "(django_turkeysms.integrations.allauth.ConfirmLoginCodeForm "
+                    "and VerifyPhoneForm, or subclasses of them)."
+                ),
+                id="django_turkeysms.E015",
+            )
+        )
+    if not getattr(settings, "ACCOUNT_REAUTHENTICATION_REQUIRED", False):
+        messages.append(
+            Warning(
+                _(
+                    "ACCOUNT_REAUTHENTICATION_REQUIRED is off: a stolen session can "
+                    "change the account's e-mail address or password through "
+                    "allauth without proving who it is, and take the account with "
+                    "its phone number."
+                ),
+                hint=_("Set ACCOUNT_REAUTHENTICATION_REQUIRED = True."),
+                id="django_turkeysms.W015",
+            )
+        )
     return messages
+
+
+def _allauth_resend_errors() -> list[CheckMessage]:
+    return [
+        Error(
+            _(
+                "%(name)s is on: allauth's resend skips the SMS hooks for numbers "
+                "without an account, so the adapter cannot answer them as it "
+                "answers registered numbers, and a resend tells which numbers "
+                "have an account."
+            )
+            % {"name": name},
+            hint=_(
+                "Remove %(name)s (a user asks for a new code from the first page "
+                "again, after OTP_RESEND_COOLDOWN)."
+            )
+            % {"name": name},
+            id="django_turkeysms.E016",
+        )
+        for name in ALLAUTH_RESEND_SETTINGS
+        if getattr(settings, name, False)
+    ]
 
 
 def _request_warnings() -> list[CheckMessage]:

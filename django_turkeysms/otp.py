@@ -501,10 +501,13 @@ def record_verification(
     *,
     purpose: str,
     request: HttpRequest | None = None,
+    challenge: object = None,
     now: datetime | None = None,
 ) -> bool:
     """Close the newest open challenge of ``phone_number`` for ``purpose`` after
-    the library that checks its code (allauth, two-factor) accepted that code.
+    the library that checks its code (allauth, two-factor) accepted that code;
+    ``challenge`` (the id :func:`send_code` returned) closes that one alone, even
+    after a newer code to the number expired it.
 
     Only for codes sent with ``send_code(code=...)``: the success resets the
     phone's failure count, counts for the prefix guard and sends
@@ -515,12 +518,14 @@ def record_verification(
         e164 = normalize_phone(phone_number)
     except InvalidPhoneNumber:
         return False
-    target = _newest_open(e164, purpose)
+    target = (
+        _as_uuid(challenge) if challenge is not None else _newest_open(e164, purpose)
+    )
     closed = (
         target is not None
-        and OtpChallenge.objects.filter(pk=target, verified_at__isnull=True).update(
-            verified_at=now or timezone.now()
-        )
+        and OtpChallenge.objects.filter(
+            pk=target, phone=e164, purpose=purpose, verified_at__isnull=True
+        ).update(verified_at=now or timezone.now())
         == 1
     )
     if closed:

@@ -127,3 +127,20 @@ def test_record_verification_resets_the_failure_count(sms_outbox, no_cooldown):
 def test_record_verification_of_a_number_that_cannot_have_a_code():
     assert otp.record_verification("+4915112345678", purpose="verify") is False
     assert otp.record_verification("12", purpose="verify") is False
+
+
+def test_record_verification_of_one_challenge(sms_outbox, no_cooldown):
+    """A library that knows which code it accepted closes that challenge alone —
+    even after a newer code went to the number (from another session), which
+    stays open — and never one of another number or purpose."""
+    first = send_code(PHONE, purpose="login", code="271828")
+    newer = send_code(PHONE, purpose="login", code="314159")  # expires the first
+    assert not otp.record_verification(
+        "+905321234568", purpose="login", challenge=first.pk
+    )
+    assert not otp.record_verification(PHONE, purpose="verify", challenge=first.pk)
+    assert otp.record_verification(PHONE, purpose="login", challenge=str(first.pk))
+    assert not otp.record_verification(PHONE, purpose="login", challenge=first.pk)
+    first.refresh_from_db()
+    newer.refresh_from_db()
+    assert first.verified_at is not None and newer.verified_at is None

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django_turkeysms.integrations.allauth import AccountAdapter
+from django_turkeysms.integrations.allauth import AccountAdapter, ConfirmLoginCodeForm
 
 
 class FieldAdapter(AccountAdapter):
@@ -8,3 +8,7 @@ class FieldAdapter(AccountAdapter):
 
     phone_field = "phone"
     phone_verified_field = "phone_verified"
+
+
+class LoginCodeForm(ConfirmLoginCodeForm):
+    """A project's own form on top of ours: still ours to judge the codes."""

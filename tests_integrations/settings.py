@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     *INSTALLED_APPS,
     "allauth",
     "allauth.account",
+    "allauth.headless",
     "django_otp",
     "django_otp.plugins.otp_static",
     "two_factor",
@@ -41,6 +42,11 @@ ACCOUNT_LOGIN_METHODS = {"phone", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*", "password2*"]
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 300
+ACCOUNT_FORMS = {
+    "confirm_login_code": "django_turkeysms.integrations.allauth.ConfirmLoginCodeForm",
+    "verify_phone": "django_turkeysms.integrations.allauth.VerifyPhoneForm",
+}
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_RATE_LIMITS = False  # the tests count our limits, not allauth's
 
 # django-two-factor-auth: SMS as the second factor.

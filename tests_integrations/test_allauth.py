@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from django_turkeysms import limits, otp
 from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.flows import AUTH_TIME_SESSION_KEY
 from django_turkeysms.integrations.allauth import AccountAdapter, PhoneAdapterMixin
 from django_turkeysms.models import (
     REDACTED,
@@ -61,6 +62,15 @@ def password_login(client, name):
     assert response.status_code == 302, response.content[:500]
 
 
+def reauthenticate(client, name):
+    """allauth asks for the password again before a number change
+    (``ACCOUNT_REAUTHENTICATION_REQUIRED``)."""
+    response = client.post(
+        reverse("account_reauthenticate"), {"password": f"pw-{name}"}
+    )
+    assert response.status_code == 302, response.content[:500]
+
+
 @pytest.fixture
 def no_cooldown(settings):
     settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_RESEND_COOLDOWN": 0}
@@ -90,6 +100,18 @@ def test_login_by_phone_and_code(client, sms_outbox):
     response = client.post(CONFIRM_CODE, {"code": code})
     assert response.status_code == 302
     assert int(client.session[SESSION_KEY]) == ayse.pk
+
+
+def test_a_login_by_code_leaves_the_number_as_it_is(client, sms_outbox, mailoutbox):
+    """allauth calls set_phone_verified after a login by code: the number is the
+    user's already, so nobody is told it changed."""
+    ayse = user("ayse", PHONE, email="ayse@example.com")
+    verified_at = VerifiedPhone.objects.get().verified_at
+    client.post(REQUEST_CODE, {"phone": PHONE})
+    client.post(CONFIRM_CODE, {"code": code_in(sms_outbox)})
+    assert int(client.session[SESSION_KEY]) == ayse.pk
+    assert mailoutbox == [] and len(sms_outbox) == 1
+    assert VerifiedPhone.objects.get().verified_at == verified_at
 
 
 def test_an_unknown_number_gets_the_same_answer_and_no_sms(sms_outbox):
@@ -124,12 +146,14 @@ def test_our_limits_apply_alike_to_known_and_unknown_numbers(sms_outbox):
     assert len(sms_outbox) == 1
 
 
-def test_allauths_unseen_guesses_count_towards_the_lock_alike(
+def test_without_our_forms_allauths_unseen_guesses_count_in_advance(
     sms_outbox, no_cooldown, settings
 ):
-    """allauth checks its codes itself (3 tries each), so each code counts its tries
-    in advance: the phone locks before its wrong codes could pass
-    OTP_MAX_FAILURES (20), after 6 codes — for a known number and a decoy alike."""
+    """Without our forms in ACCOUNT_FORMS (check E015), allauth checks its codes
+    itself (3 tries each), so each code counts its tries in advance: the phone
+    locks before its wrong codes could pass OTP_MAX_FAILURES (20), after 6 codes
+    — for a known number and a decoy alike."""
+    settings.ACCOUNT_FORMS = {}
     settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_SENDS": 10**6}
     user("ayse", PHONE)
     answers = {
@@ -143,7 +167,108 @@ def test_allauths_unseen_guesses_count_towards_the_lock_alike(
     assert len(sms_outbox) == 6
 
 
-def test_a_success_starts_the_count_over(client, sms_outbox, no_cooldown, settings):
+def test_with_our_forms_nothing_is_counted_in_advance(sms_outbox):
+    user("ayse", PHONE)
+    Client().post(REQUEST_CODE, {"phone": PHONE})
+    Client().post(REQUEST_CODE, {"phone": NEW_PHONE})
+    assert [c.attempts for c in OtpChallenge.objects.all()] == [0, 0]
+
+
+def restore(client, snapshot):
+    """The session as it was: what each of many parallel requests with one
+    cookie reads (allauth counts wrong codes in the session, and each of them
+    writes back its own count)."""
+    session = client.session
+    session.clear()
+    session.update(snapshot)
+    session.save()
+
+
+def wrong_codes(right, count):
+    return [f"{(int(right) + n) % 10**6:06d}" for n in range(1, count + 1)]
+
+
+def test_our_challenge_judges_login_codes_whatever_the_session_says(
+    client, sms_outbox, settings
+):
+    """Guesses that all start from one session state (parallel requests) get
+    OTP_MAX_ATTEMPTS tries between them, counted in the database; the right
+    code after them is refused."""
+    user("ayse", PHONE)
+    client.post(REQUEST_CODE, {"phone": PHONE})
+    right = code_in(sms_outbox)
+    snapshot = dict(client.session)
+    for code in wrong_codes(right, 8):
+        restore(client, snapshot)
+        assert client.post(CONFIRM_CODE, {"code": code}).status_code == 200
+    restore(client, snapshot)
+    response = client.post(CONFIRM_CODE, {"code": right})
+    assert SESSION_KEY not in client.session
+    assert "Too many attempts" in response.content.decode()
+    challenge = OtpChallenge.objects.get(phone=PHONE)
+    assert challenge.attempts == settings.TURKEYSMS.get("OTP_MAX_ATTEMPTS", 5)
+    assert challenge.verified_at is None
+
+
+def test_our_challenge_judges_phone_verification_codes(client, sms_outbox):
+    signup(client, "mehmet", NEW_PHONE)
+    right = code_in(sms_outbox)
+    snapshot = dict(client.session)
+    for code in wrong_codes(right, 8):
+        restore(client, snapshot)
+        client.post(VERIFY_PHONE, {"code": code})
+    restore(client, snapshot)
+    client.post(VERIFY_PHONE, {"code": right})
+    assert not VerifiedPhone.objects.exists()
+    assert OtpChallenge.objects.get(phone=NEW_PHONE).attempts == 5
+
+
+@pytest.mark.parametrize("number", [PHONE, NEW_PHONE])
+def test_wrong_login_codes_lock_the_phone_alike(number, sms_outbox, settings):
+    """Wrong codes typed into allauth's page lock the phone as on every other
+    face — a registered number and a decoy alike."""
+    settings.TURKEYSMS = {
+        **settings.TURKEYSMS,
+        "OTP_MAX_FAILURES": 4,
+        "OTP_RESEND_COOLDOWN": 0,
+    }
+    user("ayse", PHONE)
+    answers = []
+    for _ in range(2):  # allauth gives up a code after 3 wrong ones
+        client = Client()
+        client.post(REQUEST_CODE, {"phone": number})
+        for _ in range(3):
+            answers.append(client.post(CONFIRM_CODE, {"code": "000000"}))
+    texts = [a.content.decode() for a in answers if a.status_code == 200]
+    assert "Too many wrong codes for this number" in texts[-1]
+    assert otp.locked_until(number)
+    assert otp.consecutive_failures(number) == 0  # the lock starts the count over
+    assert Client().post(REQUEST_CODE, {"phone": number}).status_code == 429
+
+
+def test_a_code_of_another_kind_counts_nothing_on_the_phone(sms_outbox, settings):
+    """Without our forms the adapter's login() records allauth's success on our
+    challenge — only for the code of the challenge it sent to this session, on
+    the login-code page: a code posted with another login (a TOTP, an e-mail
+    code) is not ours, nor is a challenge someone else asked for."""
+    settings.ACCOUNT_FORMS = {}
+    user("ayse", PHONE)
+    Client().post(REQUEST_CODE, {"phone": PHONE})  # anyone may ask one
+    response = Client().post(
+        reverse("account_login"),
+        {"login": "ayse", "password": "pw-ayse", "code": "123456"},
+    )
+    assert response.status_code == 302
+    challenge = OtpChallenge.objects.get()
+    assert (challenge.attempts, challenge.verified_at) == (3, None)
+
+
+@pytest.mark.parametrize("our_forms", [True, False])
+def test_a_success_starts_the_count_over(
+    client, sms_outbox, no_cooldown, settings, our_forms
+):
+    if not our_forms:  # the adapter's login() records allauth's success
+        settings.ACCOUNT_FORMS = {}
     settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_SENDS": 10**6}
     user("ayse", PHONE)
     for _ in range(5):
@@ -234,6 +359,7 @@ def test_a_wrong_code_at_signup_verifies_nothing(client, sms_outbox):
 def test_changing_the_phone(client, sms_outbox, mailoutbox):
     ayse = user("ayse", PHONE, email="ayse@example.com")
     password_login(client, "ayse")
+    reauthenticate(client, "ayse")
     response = client.post(CHANGE_PHONE, {"phone": "0542 123 45 67"})
     assert response.status_code == 302 and response["Location"] == VERIFY_PHONE
     assert sms_outbox[-1].to == NEW_PHONE
@@ -247,10 +373,67 @@ def test_changing_the_phone(client, sms_outbox, mailoutbox):
     assert [mail.subject for mail in mailoutbox] == ["Your phone number was changed"]
 
 
+def stale_login(client, name):
+    """Logged in with a password two hours ago (OTP_REAUTH_WINDOW is 300 s)."""
+    password_login(client, name)
+    session = client.session
+    session[AUTH_TIME_SESSION_KEY] = timezone.now().timestamp() - 7200
+    session.save()
+
+
+@pytest.fixture
+def allauth_reauth_off(settings):
+    """The adapter asks for a recent login itself, whatever allauth's setting."""
+    settings.ACCOUNT_REAUTHENTICATION_REQUIRED = False
+
+
+def test_a_change_from_an_old_session_asks_to_reauthenticate(
+    client, sms_outbox, allauth_reauth_off
+):
+    ayse = user("ayse", PHONE)
+    stale_login(client, "ayse")
+    response = client.post(CHANGE_PHONE, {"phone": NEW_PHONE})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert sms_outbox == []
+    reauthenticate(client, "ayse")
+    assert client.post(CHANGE_PHONE, {"phone": NEW_PHONE})["Location"] == VERIFY_PHONE
+    client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
+    assert [str(p.phone) for p in VerifiedPhone.objects.filter(user=ayse)] == [
+        NEW_PHONE
+    ]
+
+
+def test_a_recent_login_may_change_the_number(client, sms_outbox, allauth_reauth_off):
+    ayse = user("ayse", PHONE)
+    password_login(client, "ayse")
+    assert client.post(CHANGE_PHONE, {"phone": NEW_PHONE})["Location"] == VERIFY_PHONE
+    client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
+    assert str(VerifiedPhone.objects.get(user=ayse).phone) == NEW_PHONE
+
+
+def test_a_code_typed_after_the_window_asks_to_reauthenticate(
+    client, sms_outbox, allauth_reauth_off
+):
+    ayse = user("ayse", PHONE)
+    password_login(client, "ayse")
+    client.post(CHANGE_PHONE, {"phone": NEW_PHONE})
+    session = client.session
+    session[AUTH_TIME_SESSION_KEY] = timezone.now().timestamp() - 7200
+    session.save()
+    response = client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert str(VerifiedPhone.objects.get(user=ayse).phone) == PHONE
+    # allauth replays the typed code once the password is confirmed.
+    response = client.post(response["Location"], {"password": "pw-ayse"}, follow=True)
+    assert str(VerifiedPhone.objects.get(user=ayse).phone) == NEW_PHONE
+
+
 def test_a_number_of_another_account_cannot_be_taken(client, sms_outbox):
     user("ayse", PHONE)
     user("ali", "+905551234567")
     password_login(client, "ali")
+    reauthenticate(client, "ali")
     client.post(CHANGE_PHONE, {"phone": PHONE})
     response = client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
     assert response.status_code == 200  # allauth says the number is taken
@@ -284,6 +467,7 @@ def test_field_storage_announces_a_changed_number(client, sms_outbox, field_adap
     zeynep.phone = PHONE
     zeynep.save()
     password_login(client, "zeynep")
+    reauthenticate(client, "zeynep")
     client.post(CHANGE_PHONE, {"phone": NEW_PHONE})
     client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
     zeynep.refresh_from_db()
@@ -326,6 +510,23 @@ def test_a_number_of_another_account_is_never_moved(sms_outbox):
     assert VerifiedPhone.objects.get(phone=PHONE).user.username == "ayse"
 
 
+def test_a_number_of_an_inactive_account_is_never_moved(client, sms_outbox):
+    """allauth's lookup sees active users only, so the number looks free; the
+    adapter still refuses to take it from the deactivated account."""
+    user("ayse", PHONE, is_active=False)
+    user("ali", "+905551234567")
+    password_login(client, "ali")
+    reauthenticate(client, "ali")
+    client.post(CHANGE_PHONE, {"phone": PHONE})
+    response = client.post(VERIFY_PHONE, {"code": code_in(sms_outbox)})
+    assert response.status_code == 200  # the form says the number is taken
+    assert VerifiedPhone.objects.get(phone=PHONE).user.username == "ayse"
+    mallory = user("mallory")
+    with pytest.raises(PermissionDenied):
+        get_adapter().set_phone_verified(mallory, PHONE)
+    assert VerifiedPhone.objects.get(phone=PHONE).user.username == "ayse"
+
+
 def test_outside_a_request_a_refusal_is_raised(sms_outbox):
     """Without a request to answer, the adapter raises the typed refusal."""
     ayse = user("ayse", PHONE)
@@ -347,3 +548,29 @@ def test_a_stored_number_outside_the_policy_answers_400(rf, settings, sms_outbox
         adapter.send_verification_code_sms(ayse, "+4915112345678", "730152")
     assert answer.value.response.status_code == 400
     assert sms_outbox == []
+
+
+# -- allauth's headless API ------------------------------------------------------------------
+
+HEADLESS = "/_allauth/browser/v1/auth/code"
+
+
+def test_headless_codes_are_allauths_and_count_in_advance(client, sms_outbox):
+    """allauth's headless inputs subclass its own forms (ACCOUNT_FORMS does not
+    reach them), so a code sent through the headless API still counts allauth's
+    tries in advance towards the phone's lock."""
+    user("ayse", PHONE)
+    response = client.post(
+        f"{HEADLESS}/request", {"phone": PHONE}, content_type="application/json"
+    )
+    assert response.status_code == 401  # allauth: a login stage is pending
+    assert OtpChallenge.objects.get().attempts == 3
+    client.post(
+        f"{HEADLESS}/confirm",
+        {"code": code_in(sms_outbox)},
+        content_type="application/json",
+    )
+    assert int(client.session[SESSION_KEY]) > 0
+    # allauth's success closes the challenge: the count in advance ends.
+    assert OtpChallenge.objects.get().verified_at is not None
+    assert otp.consecutive_failures(PHONE) == 0

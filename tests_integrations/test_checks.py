@@ -50,3 +50,32 @@ def test_an_adapter_that_does_not_import_is_allauths_to_report(settings):
     settings.ACCOUNT_ADAPTER = "no.such.Adapter"
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     assert checks.check_integrations() == []
+
+
+@pytest.mark.parametrize(
+    ("forms", "named"),
+    [
+        ({}, "confirm_login_code, verify_phone"),
+        (
+            {"confirm_login_code": "tests_integrations.adapters.LoginCodeForm"},
+            "verify_phone",
+        ),
+        ({"confirm_login_code": "no.such.Form"}, "confirm_login_code, verify_phone"),
+    ],
+)
+def test_allauth_must_leave_the_sms_codes_to_our_forms(settings, forms, named):
+    settings.ACCOUNT_FORMS = forms
+    [error] = checks.check_integrations()
+    assert error.id == "django_turkeysms.E015"
+    assert named in error.msg
+
+
+def test_allauths_reauthentication_is_asked_for(settings):
+    settings.ACCOUNT_REAUTHENTICATION_REQUIRED = False
+    assert ids(checks.check_integrations()) == ["django_turkeysms.W015"]
+
+
+def test_allauths_resend_tells_registered_numbers_apart(settings):
+    settings.ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+    settings.ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 2
+    assert ids(checks.check_integrations()) == ["django_turkeysms.E016"] * 2

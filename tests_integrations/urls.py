@@ -10,6 +10,7 @@ from tests_integrations.hooks import WhoAmI
 urlpatterns = [
     *core_urls,
     path("allauth/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
     path("", include(two_factor_urls)),
     path("otp/login/", OtpLoginView.as_view(), name="otp-login"),
     path("drf/whoami/", WhoAmI.as_view(), name="whoami"),

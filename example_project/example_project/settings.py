@@ -142,6 +142,11 @@ if EXAMPLE_ALLAUTH:  # docs/allauth.md
     ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*", "password2*"]
     ACCOUNT_LOGIN_BY_CODE_ENABLED = True
     ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 300
+    ACCOUNT_FORMS = {
+        "confirm_login_code": "django_turkeysms.integrations.allauth.ConfirmLoginCodeForm",
+        "verify_phone": "django_turkeysms.integrations.allauth.VerifyPhoneForm",
+    }
+    ACCOUNT_REAUTHENTICATION_REQUIRED = True
 
 if EXAMPLE_TWO_FACTOR or EXAMPLE_DJANGO_OTP:  # both run on django-otp
     INSTALLED_APPS += ["django_otp"]
