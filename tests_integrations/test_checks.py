@@ -50,3 +50,17 @@ def test_an_adapter_that_does_not_import_is_allauths_to_report(settings):
     settings.ACCOUNT_ADAPTER = "no.such.Adapter"
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     assert checks.check_integrations() == []
+
+
+def test_two_factors_own_views_leave_sms_tokens_to_two_factor(settings):
+    settings.ROOT_URLCONF = "tests_integrations.urls_two_factor_stock"
+    [warning] = checks.check_integrations()
+    assert warning.id == "django_turkeysms.W014"
+    assert "two_factor:login, two_factor:setup, two_factor:phone_create" in warning.msg
+    assert checks.TWO_FACTOR_URLS in warning.hint
+
+
+def test_another_gateway_is_not_ours_to_check(settings):
+    settings.ROOT_URLCONF = "tests_integrations.urls_two_factor_stock"
+    settings.TWO_FACTOR_SMS_GATEWAY = "two_factor.gateways.fake.Fake"
+    assert checks.check_integrations() == []
