@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import importlib
 
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +55,3 @@ class TurkeySmsConfig(AppConfig):
         request_finished.connect(
             background.request_finished, dispatch_uid="turkeysms_request_finished"
         )
-        if apps.is_installed("two_factor.plugins.phonenumber"):
-            from django_turkeysms.integrations import two_factor
-
-            two_factor.connect()

@@ -16,6 +16,7 @@ from django.core.cache import caches
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, router
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -44,6 +45,16 @@ ALLAUTH_RESEND_SETTINGS = (
 TWO_FACTOR_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"
 OTP_DEVICE_APP = "django_turkeysms.integrations.django_otp"
 REQUEST_MIDDLEWARE = "django_turkeysms.integrations.middleware.RequestMiddleware"
+TWO_FACTOR_URLS = "django_turkeysms.integrations.two_factor_urls"
+#: two-factor's URL names whose views check SMS tokens, and the views that have
+#: the OTP core judge them.
+TWO_FACTOR_VIEWS = {
+    "two_factor:login": "django_turkeysms.integrations.two_factor_views.LoginView",
+    "two_factor:setup": "django_turkeysms.integrations.two_factor_views.SetupView",
+    "two_factor:phone_create": (
+        "django_turkeysms.integrations.two_factor_views.PhoneSetupView"
+    ),
+}
 #: allauth's code lifetimes and their defaults (django-allauth 65).
 ALLAUTH_CODE_LIFETIMES = {
     "ACCOUNT_PHONE_VERIFICATION_TIMEOUT": 900,
@@ -452,7 +463,12 @@ def check_integrations(
 ) -> list[CheckMessage]:
     """The JSON API's token hook, and what the allauth, two-factor and django-otp
     integrations need to keep the OTP guarantees."""
-    return [*_token_hook_errors(), *_allauth_messages(), *_request_warnings()]
+    return [
+        *_token_hook_errors(),
+        *_allauth_messages(),
+        *_request_warnings(),
+        *_two_factor_view_warnings(),
+    ]
 
 
 def _token_hook_errors() -> list[CheckMessage]:
@@ -603,6 +619,42 @@ def _request_warnings() -> list[CheckMessage]:
             id="django_turkeysms.W011",
         )
     ]
+
+
+def _two_factor_view_warnings() -> list[CheckMessage]:
+    if getattr(settings, "TWO_FACTOR_SMS_GATEWAY", None) != TWO_FACTOR_GATEWAY:
+        return []
+    stock = [name for name, ours in TWO_FACTOR_VIEWS.items() if _stock(name, ours)]
+    if not stock:
+        return []
+    return [
+        Warning(
+            _(
+                "two-factor's own views check SMS tokens without the OTP limits, so "
+                "wrong tokens never lock the phone: %(names)s."
+            )
+            % {"names": ", ".join(stock)},
+            hint=_(
+                "Include %(urls)r in place of two_factor.urls, or build your views "
+                "on django_turkeysms.integrations.two_factor_views."
+            )
+            % {"urls": TWO_FACTOR_URLS},
+            id="django_turkeysms.W014",
+        )
+    ]
+
+
+def _stock(name: str, ours: str) -> bool:
+    """Whether the URL ``name`` is served by a view not built on ``ours`` (a
+    name the URLconf does not have is not served at all)."""
+    try:
+        view = resolve(reverse(name)).func
+    except NoReverseMatch:
+        return False
+    view_class = getattr(view, "view_class", None)
+    return not (
+        isinstance(view_class, type) and issubclass(view_class, import_string(ours))
+    )
 
 
 @register(Tags.database)

@@ -116,16 +116,18 @@ def hash_code(challenge_id: object, code: str) -> str:
     return OtpChallenge.hash_code(challenge_id, code)
 
 
-def normalize_code(value: object) -> SecretText | None:
+def normalize_code(value: object, *, length: int | None = None) -> SecretText | None:
     """The typed code as ASCII digits, or None if it cannot be a code.
 
     Full-width and Arabic-Indic digits become ASCII; spaces, dashes and dots are
-    dropped. Anything else, or the wrong length, is not a code.
+    dropped. Anything else, or a length other than ``length`` (``OTP_LENGTH``
+    unless given), is not a code.
     """
     if not isinstance(value, str) or len(value) > 64:
         return None
     digits = _SEPARATORS.sub("", phone.normalize_digits(value))
-    if len(digits) != conf.OTP_LENGTH or not digits.isascii() or not digits.isdigit():
+    expected = length or conf.OTP_LENGTH
+    if len(digits) != expected or not digits.isascii() or not digits.isdigit():
         return None
     return SecretText(digits)
 
@@ -362,19 +364,22 @@ def verify_code(
     purpose: str,
     request: HttpRequest | None = None,
     challenge: object = None,
+    length: int | None = None,
     now: datetime | None = None,
 ) -> VerifyResult:
     """Check ``code`` for ``phone_number`` and ``purpose``; a correct code works once.
 
     ``challenge`` (the id :func:`send_code` returned, kept in the asker's session)
     binds the check to that challenge alone (ASVS 5.0 6.6.2); without it the
-    newest open challenge of the number is checked.
+    newest open challenge of the number is checked. ``length``: the digits of a
+    code made elsewhere and sent with ``send_code(code=...)`` (two-factor's
+    tokens have ``TWO_FACTOR_TOTP_DIGITS``), instead of ``OTP_LENGTH``.
     """
     try:
         e164 = normalize_phone(phone_number)
     except InvalidPhoneNumber:
         return VerifyResult.NOT_FOUND
-    digits = normalize_code(code)
+    digits = normalize_code(code, length=length)
     if digits is None:
         return VerifyResult.INVALID
     if request is not None and not _verify_allowed(request):

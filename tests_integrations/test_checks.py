@@ -79,3 +79,17 @@ def test_allauths_resend_tells_registered_numbers_apart(settings):
     settings.ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
     settings.ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = 2
     assert ids(checks.check_integrations()) == ["django_turkeysms.E016"] * 2
+
+
+def test_two_factors_own_views_leave_sms_tokens_to_two_factor(settings):
+    settings.ROOT_URLCONF = "tests_integrations.urls_two_factor_stock"
+    [warning] = checks.check_integrations()
+    assert warning.id == "django_turkeysms.W014"
+    assert "two_factor:login, two_factor:setup, two_factor:phone_create" in warning.msg
+    assert checks.TWO_FACTOR_URLS in warning.hint
+
+
+def test_another_gateway_is_not_ours_to_check(settings):
+    settings.ROOT_URLCONF = "tests_integrations.urls_two_factor_stock"
+    settings.TWO_FACTOR_SMS_GATEWAY = "two_factor.gateways.fake.Fake"
+    assert checks.check_integrations() == []

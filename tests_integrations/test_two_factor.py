@@ -13,6 +13,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from two_factor.plugins.phonenumber.models import PhoneDevice
 
+from django_turkeysms import otp
 from django_turkeysms.integrations.two_factor import PURPOSE
 from django_turkeysms.models import REDACTED, OtpChallenge, SmsLog
 
@@ -144,3 +145,72 @@ def test_a_login_to_a_number_outside_the_policy_says_why(provider):
     messages = [str(m) for m in page.context["messages"]]
     assert any("not an allowed country" in text for text in messages)
     assert provider.messages == []
+
+
+# -- the login step: tokens judged by the OTP core ------------------------------------------
+
+
+def password_step(client):
+    return step(
+        client, LOGIN, "login_view", "auth", username="ayse", password="pw-ayse"
+    )
+
+
+def token_step(client, token):
+    return step(client, LOGIN, "login_view", "token", otp_token=token)
+
+
+def wrong(token):
+    return f"{(int(token) + 1) % 10**6:06d}"
+
+
+def at_token_step(provider):
+    """Ayse's password taken, her token sent: the client and the token."""
+    ayse = user()
+    PhoneDevice.objects.create(user=ayse, name="default", number=PHONE, method="sms")
+    client = Client()
+    password_step(client)
+    return client, token_from(provider)
+
+
+def test_wrong_tokens_at_login_count_towards_the_phone_lock(provider, settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_FAILURES": 3}
+    client, token = at_token_step(provider)
+    for failures in range(1, 3):
+        page = token_step(client, wrong(token))
+        assert page.status_code == 200 and SESSION_KEY not in client.session
+        assert otp.consecutive_failures(PHONE) == failures
+    assert otp.locked_until(PHONE) is None
+    page = token_step(client, wrong(token))
+    assert otp.locked_until(PHONE) is not None
+    assert otp.VerifyResult.LOCKED.message in page.content.decode()
+
+
+def test_a_locked_phone_cannot_pass_the_login_step(provider, settings):
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_MAX_FAILURES": 1}
+    client, token = at_token_step(provider)
+    token_step(client, wrong(token))
+    assert otp.locked_until(PHONE) is not None
+    page = token_step(client, token)
+    assert page.status_code == 200 and SESSION_KEY not in client.session
+    assert otp.VerifyResult.LOCKED.message in page.content.decode()
+    # A new login sends nothing to a locked phone; the last token still fails.
+    client = Client()
+    password_step(client)
+    assert len(provider.messages) == 1
+    page = token_step(client, token)
+    assert page.status_code == 200 and SESSION_KEY not in client.session
+
+
+def test_the_right_token_works_once(provider):
+    client, token = at_token_step(provider)
+    assert token_step(client, token).status_code == 302
+    assert SESSION_KEY in client.session
+    # The same session again, inside the resend cooldown: no new token, and the
+    # one it holds was used.
+    password_step(client)
+    assert len(provider.messages) == 1
+    page = token_step(client, token)
+    assert page.status_code == 200
+    assert otp.VerifyResult.NOT_FOUND.message in page.content.decode()
+    assert OtpChallenge.objects.get().verified_at is not None

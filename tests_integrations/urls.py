@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.urls import include, path
 from django_otp.views import LoginView as OtpLoginView
-from two_factor.urls import urlpatterns as two_factor_urls
 
+from django_turkeysms.integrations.two_factor_urls import (
+    urlpatterns as two_factor_urls,
+)
 from tests.urls import urlpatterns as core_urls
 from tests_integrations.hooks import WhoAmI
 

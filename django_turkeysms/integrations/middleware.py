@@ -4,7 +4,8 @@ limits apply to their codes too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponseBase
@@ -17,6 +18,17 @@ def current_request() -> HttpRequest | None:
     return _current.get()
 
 
+@contextlib.contextmanager
+def answering(request: HttpRequest) -> Iterator[None]:
+    """Keep ``request`` at hand while the block runs (views that call the
+    gateway themselves use this, so they work without the middleware)."""
+    token = _current.set(request)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 class RequestMiddleware:
     """Keeps the request at hand while it is answered (``MIDDLEWARE`` entry
     ``"django_turkeysms.integrations.middleware.RequestMiddleware"``)."""
@@ -25,8 +37,5 @@ class RequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        token = _current.set(request)
-        try:
+        with answering(request):
             return self.get_response(request)
-        finally:
-            _current.reset(token)

@@ -1,12 +1,15 @@
 """django-two-factor-auth's SMS method, by TurkeySMS:
 ``TWO_FACTOR_SMS_GATEWAY = "django_turkeysms.integrations.two_factor.Gateway"``.
 
-two-factor makes the token (a TOTP value of the ``PhoneDevice``'s key) and checks
-it, with django-otp's throttling. The gateway sends it through
-:func:`django_turkeysms.otp.send_code`: the OTP limits apply, the token is kept
-only as a hash in ``OtpChallenge``, and the send log says ``[redacted]``. The
-successes two-factor reports (a login's second step, a confirmed setup) close
-the challenge, so the prefix guard sees them as it sees ours.
+two-factor makes the token (a TOTP value of the ``PhoneDevice``'s key). The
+gateway sends it through :func:`django_turkeysms.otp.send_code`: the OTP limits
+apply, the token is kept only as a hash in ``OtpChallenge``, and the send log
+says ``[redacted]``. The session remembers which challenge was sent to which
+number, so :func:`check_token` judges a typed token against that challenge with
+the OTP core, as every other face does: a miss counts towards the phone's lock,
+a locked phone refuses, a right token works once and closes the challenge. The
+views in :mod:`.two_factor_views` check the tokens this way; two-factor's own
+views check them alone (check ``W014``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.db.models.signals import post_save
-from two_factor import signals
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+from two_factor.utils import totp_digits
 
 from django_turkeysms import otp
 from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
@@ -28,6 +33,8 @@ logger = logging.getLogger(__name__)
 #: The purpose of the challenges the gateway sends (its own cooldown, kept apart
 #: from the codes of the login pages).
 PURPOSE = "two-factor"
+#: The session key, before ``:<number>``, of the challenge last sent to a number.
+SESSION_KEY = "turkeysms_two_factor"
 
 
 class Gateway:
@@ -47,7 +54,7 @@ class Gateway:
         # the per-account limits of whoever adds the number.
         setting_up = device.pk is None or not device.confirmed
         try:
-            otp.send_code(
+            challenge = otp.send_code(
                 device.number,
                 purpose=PURPOSE,
                 request=request,
@@ -66,34 +73,50 @@ class Gateway:
                 raise
             if request is not None:
                 messages.error(request, str(invalid), fail_silently=True)
+        else:
+            _remember(request, challenge)
 
 
-def connect() -> None:
-    """Listen to two-factor's successes (``TurkeySmsConfig.ready()`` calls this
-    when two-factor's phone plugin is installed)."""
-    signals.user_verified.connect(
-        user_verified, dispatch_uid="turkeysms_two_factor_verified"
+def check_token(
+    device: Any, token: object, *, request: HttpRequest
+) -> otp.VerifyResult:
+    """Judge ``token``, typed for ``device``, by the OTP core against the
+    challenge the gateway sent to the device's number in this session.
+
+    A session the gateway sent nothing to matches no challenge. Tokens have
+    ``TWO_FACTOR_TOTP_DIGITS`` digits, whatever ``OTP_LENGTH`` says.
+    """
+    return otp.verify_code(
+        device.number,
+        token,
+        purpose=PURPOSE,
+        request=request,
+        challenge=_sent_challenge(request, device.number),
+        length=totp_digits(),
     )
-    post_save.connect(
-        device_saved,
-        sender="phonenumber.PhoneDevice",
-        dispatch_uid="turkeysms_two_factor_device",
-    )
 
 
-def user_verified(
-    sender: object, *, request: Any, user: Any, device: Any, **kwargs: Any
-) -> None:
-    """two-factor's ``user_verified``: a login's second step succeeded."""
-    if getattr(device, "method", None) == "sms":
-        otp.record_verification(device.number, purpose=PURPOSE, request=request)
+def sends(device: Any) -> bool:
+    """Whether our gateway sends ``device``'s tokens (its SMS ones; calls and
+    other gateways are two-factor's to check)."""
+    if getattr(device, "method", None) != "sms":
+        return False
+    try:
+        gateway = import_string(getattr(settings, "TWO_FACTOR_SMS_GATEWAY", "") or "")
+    except ImportError:
+        return False
+    return isinstance(gateway, type) and issubclass(gateway, Gateway)
 
 
-def device_saved(
-    sender: object, *, instance: Any, created: bool, **kwargs: Any
-) -> None:
-    """A ``PhoneDevice`` saved confirmed: the setup wizard accepted its token."""
-    if created and instance.confirmed and instance.method == "sms":
-        otp.record_verification(
-            instance.number, purpose=PURPOSE, request=current_request()
-        )
+def _remember(request: HttpRequest | None, challenge: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[f"{SESSION_KEY}:{challenge.phone}"] = str(challenge.pk)
+
+
+def _sent_challenge(request: HttpRequest, number: object) -> str:
+    try:
+        e164 = otp.normalize_phone(number)
+    except InvalidPhoneNumber:
+        return ""
+    # "" matches no challenge.
+    return str(request.session.get(f"{SESSION_KEY}:{e164}", ""))

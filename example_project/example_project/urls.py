@@ -20,7 +20,9 @@ if settings.EXAMPLE_ALLAUTH:
     urlpatterns.append(path("allauth/", include("allauth.urls")))
 
 if settings.EXAMPLE_TWO_FACTOR:
-    from two_factor.urls import urlpatterns as two_factor_urls
+    from django_turkeysms.integrations.two_factor_urls import (
+        urlpatterns as two_factor_urls,
+    )
 
     urlpatterns.append(path("2fa/", include(two_factor_urls)))
 
