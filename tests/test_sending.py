@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import django
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -427,8 +428,10 @@ def test_failures_are_recorded_in_grouped_statements(
         sandbox.inject("http_500", number=number.lstrip("+"))
     for number in numbers[10:20]:
         sandbox.inject("http_503", number=number.lstrip("+"))
-    # As above, with one UPDATE for each of the three outcomes.
-    with django_assert_max_num_queries(11):
+    # As above, with one UPDATE for each of the three outcomes. Django 5.2 splits
+    # the INSERT of 40 rows in two on SQLite (999 variables a statement; 6.0
+    # reads the real limit of the SQLite it runs on).
+    with django_assert_max_num_queries(11 + (django.VERSION < (6, 0))):
         logs = send_sms("Merhaba", numbers)
     statuses = [log.status for log in logs]
     assert statuses.count(SmsLog.Status.UNKNOWN) == 10

@@ -100,8 +100,16 @@ def test_without_the_tasks_backport(tmp_path):
 
 
 def test_the_missing_backport_stand_in_names_the_extra():
+    """Decorating works (modules with tasks import on Django 5.2 without the
+    backport); running a task here works; queueing one names the extra."""
     stand_in = MissingBackport()
     with pytest.raises(ImproperlyConfigured, match=r"django-turkeysms\[tasks\]"):
         stand_in["default"]
-    with pytest.raises(ImproperlyConfigured, match=r"django-turkeysms\[tasks\]"):
-        stand_in(priority=0)
+
+    def double(n: int) -> int:
+        return 2 * n
+
+    for decorated in (stand_in(double), stand_in(priority=0)(double)):
+        assert decorated.call(21) == 42
+        with pytest.raises(ImproperlyConfigured, match=r"django-turkeysms\[tasks\]"):
+            decorated.enqueue(21)
