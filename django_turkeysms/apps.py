@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 # Not translated: Django cannot translate before the app registry is ready.
 MISSING_PHONENUMBERS = (
     "django-turkeysms needs the phonenumbers library, which cannot be imported "
-    "({error}). Install the package with one of its extras: "
-    'pip install "django-turkeysms[phonenumberslite]", or '
-    '"django-turkeysms[phonenumbers]" if your project uses the full library.'
+    "({error}). Install it: pip install phonenumberslite (or phonenumbers, "
+    "the full library, if your project uses it), or install django-turkeysms "
+    'with its "phonenumberslite" extra.'
 )
 
 

@@ -107,6 +107,7 @@ class SmsMessage:
 
     def send(self, *, backend: str = "default") -> list[SmsLog]:
         """Validate, log and send (or queue) the message; return its log rows."""
+        # Imported here: sending imports this module (the floor imports no layer).
         from .sending import send_message
 
         return send_message(self, backend=backend)

@@ -124,3 +124,15 @@ def test_a_token_works_only_in_the_session_that_asked(device, sms_outbox):
         {**credentials, "otp_device": device.persistent_id, "otp_token": token},
     )
     assert response.status_code == 302
+
+
+def test_a_number_outside_the_allowed_countries_is_refused_not_a_500(
+    device, settings, sms_outbox
+):
+    """The device was added before OTP_ALLOWED_COUNTRIES left its country out."""
+    settings.TURKEYSMS = {**settings.TURKEYSMS, "OTP_ALLOWED_COUNTRIES": ["DE"]}
+    refused = "This phone number cannot receive codes here."
+    assert device.generate_challenge() == refused
+    assert device.verify_is_allowed() == (False, {"error_message": refused})
+    assert not device.verify_token("123456")
+    assert sms_outbox == []

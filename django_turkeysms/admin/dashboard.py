@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from django_turkeysms import rollups
 from django_turkeysms.conf import conf
@@ -295,7 +296,7 @@ def cached_balance(alias: str = "default") -> tuple[Balance | None, str]:
     try:
         backend = sms_backends[alias]
         if not backend.supports_balance:
-            return None, "This backend does not report a balance."
+            return None, gettext("This backend does not report a balance.")
         balance = backend.get_balance()
     except TurkeySmsError as exc:
         return None, str(exc)

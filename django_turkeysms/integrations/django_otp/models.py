@@ -19,12 +19,14 @@ from django_otp.models import Device, TimestampMixin
 from phonenumber_field.modelfields import PhoneNumberField
 
 from django_turkeysms import otp
-from django_turkeysms.exceptions import OtpThrottled
+from django_turkeysms.exceptions import InvalidPhoneNumber, OtpThrottled
 from django_turkeysms.flows import refusal
 from django_turkeysms.integrations.middleware import current_request
 
 #: The purpose of the devices' challenges.
 PURPOSE = "otp-device"
+#: Why a device's number gets no codes (OTP_ALLOWED_COUNTRIES changed since).
+NUMBER_REFUSED = _("This phone number cannot receive codes here.")
 
 
 class SmsDevice(TimestampMixin, Device):  # type: ignore[misc]
@@ -48,6 +50,8 @@ class SmsDevice(TimestampMixin, Device):  # type: ignore[misc]
             )
         except OtpThrottled as refused:
             return refusal(refused)[1]
+        except InvalidPhoneNumber:  # e.g. a country no longer allowed
+            return str(NUMBER_REFUSED)
         self.challenge = challenge.pk
         self.save(update_fields=["challenge"])
         if request is not None and hasattr(request, "session"):
@@ -55,8 +59,13 @@ class SmsDevice(TimestampMixin, Device):  # type: ignore[misc]
         return gettext("sent by SMS")
 
     def verify_is_allowed(self) -> tuple[bool, dict[str, Any] | None]:
-        """Not while the number is locked after too many wrong tokens."""
-        if otp.locked_until(self.number) is not None:
+        """Not while the number is locked after too many wrong tokens, nor for a
+        number that cannot have codes (a country no longer allowed)."""
+        try:
+            locked = otp.locked_until(self.number) is not None
+        except InvalidPhoneNumber:
+            return False, {"error_message": str(NUMBER_REFUSED)}
+        if locked:
             return False, {"error_message": otp.VerifyResult.LOCKED.message}
         allowed: tuple[bool, dict[str, Any] | None] = super().verify_is_allowed()
         return allowed
