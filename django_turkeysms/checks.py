@@ -36,6 +36,7 @@ MAX_CODE_LIFETIME = 600
 SIGNED_COOKIES = "django.contrib.sessions.backends.signed_cookies"
 ALLAUTH_MIXIN = "django_turkeysms.integrations.allauth.PhoneAdapterMixin"
 ALLAUTH_UNJUDGED_FORMS = "django_turkeysms.integrations.allauth.unjudged_forms"
+ALLAUTH_HEADLESS = "allauth.headless"
 #: allauth's resend switches: its resend skips the SMS hooks for numbers without
 #: an account, so the adapter cannot make their decoys (check E016).
 ALLAUTH_RESEND_SETTINGS = (
@@ -540,7 +541,12 @@ def _allauth_messages() -> list[CheckMessage]:
                     id="django_turkeysms.W010",
                 )
             )
-    return [*messages, *_allauth_form_errors(), *_allauth_resend_errors()]
+    return [
+        *messages,
+        *_allauth_form_errors(),
+        *_allauth_resend_errors(),
+        *_allauth_headless_warnings(),
+    ]
 
 
 def _allauth_form_errors() -> list[CheckMessage]:
@@ -600,6 +606,28 @@ def _allauth_resend_errors() -> list[CheckMessage]:
         )
         for name in ALLAUTH_RESEND_SETTINGS
         if getattr(settings, name, False)
+    ]
+
+
+def _allauth_headless_warnings() -> list[CheckMessage]:
+    """W016: allauth's headless API judges its SMS codes itself."""
+    if not apps.is_installed(ALLAUTH_HEADLESS):
+        return []
+    return [
+        Warning(
+            _(
+                "allauth's headless API checks its SMS codes itself (ACCOUNT_FORMS "
+                "does not reach it) and counts wrong tries in the session: "
+                "parallel requests with one session can try a code more often "
+                "than the limit on wrong codes per phone allows."
+            ),
+            hint=_(
+                "For apps, use django-turkeysms's JSON API (django_turkeysms.api), "
+                "whose codes are judged in the database; or silence this check if "
+                "your headless clients do not log in or verify phones by code."
+            ),
+            id="django_turkeysms.W016",
+        )
     ]
 
 

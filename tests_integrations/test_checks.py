@@ -11,8 +11,22 @@ def ids(messages):
     return [message.id for message in messages]
 
 
+@pytest.fixture(autouse=True)
+def without_headless(request, monkeypatch):
+    """These settings install allauth's headless API (its tests need it); every
+    check but W016's is seen here as in a project without it."""
+    if "headless" not in request.node.name:
+        monkeypatch.setattr(checks, "ALLAUTH_HEADLESS", "not.installed")
+
+
 def test_the_integration_settings_pass():
     assert checks.check_integrations() == []
+
+
+def test_allauths_headless_api_judges_its_own_codes():
+    [warning] = checks.check_integrations()
+    assert warning.id == "django_turkeysms.W016"
+    assert "django_turkeysms.api" in warning.hint
 
 
 def test_allauths_codes_must_not_go_to_the_browser(settings):
