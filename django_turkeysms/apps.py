@@ -15,17 +15,23 @@ MISSING_PHONENUMBERS = (
 )
 
 
-def require_phonenumbers() -> None:
-    """Stop Django's start-up with the fix when ``phonenumbers`` is missing.
+def require(module: str, message: str) -> None:
+    """Stop Django's start-up with ``message`` (the fix) when ``module`` is missing.
 
-    The models import it (through django-phonenumber-field) while Django loads
-    them, long before any system check could run; this module is imported
-    first, so the error names the extra instead of ending a 40-line traceback.
+    The models import such libraries while Django loads them, long before any
+    system check could run; the app's config module is imported first, so the
+    error names what to install instead of ending a 40-line traceback.
     """
     try:
-        importlib.import_module("phonenumbers")
+        importlib.import_module(module)
     except ImportError as exc:
-        raise ImproperlyConfigured(MISSING_PHONENUMBERS.format(error=exc)) from None
+        raise ImproperlyConfigured(message.format(error=exc)) from None
+
+
+def require_phonenumbers() -> None:
+    """Stop Django's start-up with the fix when ``phonenumbers`` is missing
+    (django-phonenumber-field imports it in the models)."""
+    require("phonenumbers", MISSING_PHONENUMBERS)
 
 
 require_phonenumbers()

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import importlib
-
 from django.apps import AppConfig
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from django_turkeysms.apps import require
 
 # Not translated: Django cannot translate before the app registry is ready.
 MISSING_DJANGO_OTP = (
@@ -15,10 +14,7 @@ MISSING_DJANGO_OTP = (
 
 def require_django_otp() -> None:
     """Stop start-up with the fix, before the models fail to import."""
-    try:
-        importlib.import_module("django_otp")
-    except ImportError as exc:
-        raise ImproperlyConfigured(MISSING_DJANGO_OTP.format(error=exc)) from None
+    require("django_otp", MISSING_DJANGO_OTP)
 
 
 require_django_otp()
