@@ -6,7 +6,7 @@
   client (session load, row-locked check, login, redirect): a correct code, and a
   wrong one; target ≥ 400/s. Baseline in the same run: the same login step with
   no code to check (Django's ``login()`` and a redirect), so the ratio shows
-  what the OTP check adds;
+  what the OTP check adds: target ≥ 0.85×;
 * the cost of our code hashing (HMAC-SHA256 keyed from SECRET_KEY) against
   Django's default password hasher for the same 6 digits: target ≥ 10,000×
   cheaper — a password hasher would cap verifications at a few per second.
@@ -149,6 +149,7 @@ def main() -> None:
     ratio_line(
         "verify + log in / Django login alone",
         best / views["baseline: Django login, no code to check"],
+        0.85,
     )
     ratio_line(
         "password hasher cost / ours",
