@@ -3,7 +3,7 @@
     python bench/otp.py [--quick]
 
 * verifications per second through ``turkeysms:login-confirm`` with Django's test
-  client (session load, row-locked check, login, redirect): a correct code, and a
+  client (session load, the one-statement code check, login, redirect): a correct code, and a
   wrong one; target ≥ 400/s. Baseline in the same run: the same login step with
   no code to check (Django's ``login()`` and a redirect), so the ratio shows
   what the OTP check adds: target ≥ 0.85×;
