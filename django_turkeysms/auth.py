@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -56,11 +56,8 @@ class PhoneOtpBackend(ModelBackend):
             setattr(request, RESULT_ATTRIBUTE, result)
         if result is not otp.VerifyResult.OK:
             return None
-        owner = (
-            VerifiedPhone.objects.filter(phone=otp.normalize_phone(phone))
-            .select_related("user")
-            .first()
-        )
-        if owner is None or not self.user_can_authenticate(owner.user):
+        owner = VerifiedPhone.objects.owner(otp.normalize_phone(phone))
+        # The stubs type this for Django's own User; any user model works.
+        if owner is None or not self.user_can_authenticate(cast(Any, owner)):
             return None
-        return owner.user
+        return owner

@@ -71,6 +71,20 @@ def test_full_login_against_the_sandbox(client, ayse, settings, turkeysms_sandbo
     assert client.get("/").content == b"home: ayse"
 
 
+def test_the_owner_of_a_number_is_one_statement(ayse, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        owner = VerifiedPhone.objects.owner(PHONE)
+    assert owner == ayse and owner.username == "ayse"  # a whole user, no lazy fields
+    assert VerifiedPhone.objects.owner("+905329999999") is None
+
+
+def test_a_deactivated_owner_is_not_logged_in(client, ayse, sms_outbox):
+    start_login(client)
+    type(ayse).objects.filter(pk=ayse.pk).update(is_active=False)
+    response = client.post(LOGIN_CONFIRM, {"code": code_in(sms_outbox)})
+    assert response.status_code == 400 and SESSION_KEY not in client.session
+
+
 def test_unsafe_next_is_ignored(client, ayse, sms_outbox):
     start_login(client, next_url="https://evil.example/steal")
     response = client.post(LOGIN_CONFIRM, {"code": code_in(sms_outbox)})
